@@ -1,0 +1,208 @@
+"""Follow-up sequences (SPEC §3.7): cadences and their steps (edited by managers), and
+each lead's enrollment with its planned steps (the plan the rep and the API see).
+
+A planned step's due time is computed up front (cadences/schedule.py) and stored, with a
+partial index over the steps still waiting, so the dispatcher (cadences/dispatch.py) finds
+due work cheaply. Writes go through cadences/progress.py and cadences/dispatch.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.template import Engine, TemplateSyntaxError
+from django.utils.timezone import now
+
+from leads.models import ChoiceListValidator
+
+
+class Channel(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    TASK = "task", "Task"
+
+
+# Sent by the dispatcher at their due time / shown to the owner as due tasks.
+AUTOMATIC_CHANNELS = (Channel.EMAIL, Channel.SMS)
+TASK_CHANNELS = (Channel.CALL, Channel.TASK)
+
+
+class EnrollmentState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    STOPPED = "stopped", "Stopped"
+    COMPLETED = "completed", "Completed"
+
+
+class StepStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    # Being run. The dispatcher's claim is a row lock (SELECT ... FOR NO KEY UPDATE SKIP
+    # LOCKED) inside the transaction that commits the step as done or skipped, so this
+    # state is never committed by it and a dying worker leaves the step scheduled; it is
+    # kept for the plan's vocabulary and for any runner that claims in two commits.
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Cadence(models.Model):
+    """An ordered list of steps. A lead gets the first active cadence, in `position`
+    order, whose conditions all match (an empty list matches anything)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0, db_index=True, help_text="Lower is tried first.")
+    description = models.TextField(blank=True)
+    temperatures = models.JSONField(default=list, blank=True, validators=[ChoiceListValidator("Temperature")])
+    sources = models.JSONField(default=list, blank=True, validators=[ChoiceListValidator("Source")])
+    inquiry_types = models.JSONField(default=list, blank=True, validators=[ChoiceListValidator("InquiryType")])
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def matches(self, *, temperature: str, source: str, inquiry_type: str) -> bool:
+        return (
+            (not self.temperatures or temperature in self.temperatures)
+            and (not self.sources or source in self.sources)
+            and (not self.inquiry_types or inquiry_type in self.inquiry_types)
+        )
+
+
+def validate_template(source: str) -> None:
+    try:
+        Engine.get_default().from_string(source)
+    except TemplateSyntaxError as error:
+        raise ValidationError(f"Template error: {error}") from error
+
+
+class CadenceStep(models.Model):
+    cadence = models.ForeignKey(Cadence, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(help_text="Steps run in this order.")
+    name = models.CharField(max_length=120, blank=True, help_text="Shown to the rep, e.g. 'Call 2: no answer yet'.")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    delay = models.DurationField(
+        default=timedelta(0),
+        help_text=(
+            "After the previous step (the first step: after enrollment). With 'business hours only' it counts open "
+            "time (7 min, 4 h); a whole number of days counts business days, at the same time of day."
+        ),
+    )
+    subject = models.CharField(
+        max_length=300, blank=True, validators=[validate_template], help_text="Email subject (Django template)."
+    )
+    body = models.TextField(
+        blank=True,
+        validators=[validate_template],
+        help_text=(
+            "Django template with lead, owner_name, inquiry_label, quote, quote_short, submitted_on, company_name, "
+            "contact_phone, booking_url. Emails get a footer quoting the inquiry with an unsubscribe link; SMS end "
+            "with 'Reply STOP to opt out'. For calls and tasks: the rep's talk track."
+        ),
+    )
+    needs_phone = models.BooleanField(default=False, help_text="Skip the step when the lead gave no phone number.")
+    needs_sms_consent = models.BooleanField(default=False, help_text="Skip the step without SMS consent.")
+    business_hours_only = models.BooleanField(default=True, help_text="Due only inside the lead's business hours.")
+    vary_time_of_day = models.BooleanField(
+        default=False, help_text="Move the touch 3 open hours later in its day than the previous one (wrapping)."
+    )
+
+    class Meta:
+        ordering = ["cadence", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["cadence", "order"], name="one_cadence_step_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name or self.get_channel_display()}"
+
+    def clean(self) -> None:
+        if self.channel in AUTOMATIC_CHANNELS and not self.body.strip():
+            raise ValidationError({"body": "An automatic email or SMS needs a body."})
+        if self.channel == Channel.EMAIL and not self.subject.strip():
+            raise ValidationError({"subject": "An email needs a subject."})
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state=EnrollmentState.ACTIVE)
+
+
+class Enrollment(models.Model):
+    """A lead following a cadence. A lead is enrolled once (progress.enroll)."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="enrollments")
+    cadence = models.ForeignKey(Cadence, on_delete=models.PROTECT, related_name="enrollments")
+    started_at = models.DateTimeField(default=now)
+    state = models.CharField(max_length=10, choices=EnrollmentState.choices, default=EnrollmentState.ACTIVE)
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped or completed.")
+    stop_reason = models.CharField(max_length=200, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"], condition=models.Q(state="active"), name="one_active_enrollment_per_lead"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead #{self.lead_id} in {self.cadence} ({self.state})"
+
+
+class PlannedStep(models.Model):
+    """One step of one lead's plan: when it is due and what became of it."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="planned_steps")
+    step = models.ForeignKey(
+        CadenceStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="planned", help_text="Template."
+    )
+    number = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=StepStatus.choices, default=StepStatus.SCHEDULED)
+    done_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="Calls and tasks: shown as due to the owner.")
+    message = models.ForeignKey(
+        "leads.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Sent for it."
+    )
+    attempt = models.ForeignKey(
+        "leads.Attempt", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Done by it."
+    )
+    skip_reason = models.CharField(max_length=200, blank=True, help_text="Why it was skipped or cancelled.")
+
+    class Meta:
+        ordering = ["enrollment", "number"]
+        constraints = [models.UniqueConstraint(fields=["enrollment", "number"], name="one_planned_step_per_number")]
+        indexes = [
+            # What the dispatcher waits for: automatic steps to run and call/task steps to
+            # announce. Announced calls stay scheduled until the rep calls, but leave the index.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="scheduled", notified_at__isnull=True),
+                name="planned_step_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Step {self.number} ({self.channel}) of lead #{self.enrollment.lead_id}: {self.status}"
+
+
+class OptOut(models.Model):
+    """A lead asked for no more emails (unsubscribe link) or texts (STOP)."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="opt_outs")
+    channel = models.CharField(max_length=10, choices=[(Channel.EMAIL, "Email"), (Channel.SMS, "SMS")])
+    at = models.DateTimeField(default=now)
+    source = models.CharField(max_length=100, blank=True, help_text="Unsubscribe link, SMS STOP, …")
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["lead", "channel"], name="one_opt_out_per_channel")]
+
+    def __str__(self) -> str:
+        return f"Lead #{self.lead_id} opted out of {self.channel}"

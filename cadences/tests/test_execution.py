@@ -1,0 +1,255 @@
+"""Running the plan with real RQ jobs on a real Redis: emails and SMS sent at their due
+time exactly once, call steps announced once, and the downtime rule after a worker was
+down (cadences/dispatch.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+from django.core import mail
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+
+from cadences import dispatch
+from cadences.models import Cadence, PlannedStep
+from cadences.progress import enroll
+from cadences.sweeper import sweep as sweep_cadences
+from cadences.tasks import dispatch_due_steps, run_planned_step
+from cadences.tests.conftest import TUESDAY_10_NY, local, ny, plan_rows, step
+from leadops.queues import get_queue
+from leads.models import Attempt, LeadEvent, Message
+from leads.sweeper import sweep
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enroll_now(at, django_capture_on_commit_callbacks, real_redis):
+    """Enroll at a moment, the clock standing there, and schedule its jobs (on commit)."""
+
+    def run(lead, moment=TUESDAY_10_NY):
+        at(moment)
+        with django_capture_on_commit_callbacks(execute=True):
+            enrollment = enroll(lead, at=moment)
+        return enrollment
+
+    return run
+
+
+@pytest.fixture
+def jobs(run_jobs, django_capture_on_commit_callbacks):
+    """Run the queued jobs, executing the on-commit callbacks they register (wake-ups)."""
+
+    def run() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return run_jobs()
+
+    return run
+
+
+@pytest.fixture
+def one_step_cadence(db):
+    """A cadence of its own for chat leads, to look at one step at a time."""
+
+    def make(channel: str, **fields) -> Cadence:
+        cadence = Cadence.objects.create(name=f"Chat {channel}", position=1, sources=["chat"])
+        cadence.steps.create(order=1, channel=channel, **fields)
+        return cadence
+
+    return make
+
+
+def events(lead, kind: str) -> list[dict]:
+    return list(LeadEvent.objects.filter(lead=lead, kind=kind).order_by("at", "pk").values_list("data", flat=True))
+
+
+def test_it_sends_an_email_step_at_its_due_time_and_counts_no_attempt(make_lead, enroll_now, jobs, settings):
+    settings.LEADOPS_PUBLIC_URL = "https://leadops.example"
+    lead = make_lead(temperature="warm", inquiry_type="content_download", product_interest="Buyer's guide")
+    enroll_now(lead)
+    assert jobs() >= 1
+    [email] = mail.outbox
+    assert email.to == [lead.email]
+    assert email.subject == "Your download request: Buyer's guide"  # plain text: no HTML escaping
+    assert email.body.startswith("Hi Ada,\n\nThank you for your download request - Buyer's guide.")
+    assert "> We need a demo for 40 reps next week." in email.body  # every touch quotes the inquiry
+    assert "Rita Rep, LeadOps Demo Co" in email.body
+    assert "No more emails: https://leadops.example/unsubscribe/" in email.body
+    first = step(lead, 1)
+    assert (first.status, first.done_at, first.message.state) == ("done", TUESDAY_10_NY, "sent")
+    assert first.message.dedupe_key == f"cadence:{first.pk}" and first.message.purpose == "cadence"
+    assert events(lead, "cadence.step_done") == [
+        {"step": 1, "channel": "email", "message": first.message_id, "late_seconds": 0.0}
+    ]
+    assert len(events(lead, "cadence.sent")) == 1
+    lead.refresh_from_db()
+    assert lead.first_attempt_at is None and not Attempt.objects.filter(lead=lead).exists()  # SPEC §4
+
+
+def test_it_sends_an_sms_step_that_ends_with_the_opt_out_line(make_lead, enroll_now, jobs, one_step_cadence, capsys):
+    one_step_cadence(
+        "sms", needs_phone=True, needs_sms_consent=True, body='Hi {{ greeting_name }}, about "{{ quote_short }}"'
+    )
+    lead = make_lead(source="chat")
+    enroll_now(lead)
+    jobs()
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[sms to")]
+    assert line == '[sms to +16465550142] Hi Ada, about "We need a demo for 40 reps next week." Reply STOP to opt out.'
+    assert step(lead, 1).status == "done"
+
+
+def test_it_schedules_one_tick_job_per_due_second(make_lead, enroll_now):
+    lead = make_lead()
+    enroll_now(lead)
+    registry = ScheduledJobRegistry(queue=get_queue())
+    expected = {
+        f"cadence-tick-{int(planned.due_at.timestamp())}"
+        for planned in PlannedStep.objects.filter(number__gt=1)  # step 1 is due now: run at once
+    }
+    assert set(registry.get_job_ids()) == expected
+    tick = Job.fetch(f"cadence-tick-{int(step(lead, 2).due_at.timestamp())}", connection=get_queue().connection)
+    assert tick.func_name == "cadences.tasks.dispatch_due_steps" and tick.args == (
+        int(step(lead, 2).due_at.timestamp()),
+    )
+    assert len(get_queue()) == 1  # the dispatcher for the step due now
+    enroll_now(make_lead())  # a second lead with the same times adds no job
+    assert set(registry.get_job_ids()) == expected
+
+
+def test_it_sends_a_step_once_however_many_jobs_run_it(make_lead, enroll_now, jobs, at):
+    lead = make_lead(temperature="warm", inquiry_type="webinar")
+    enroll_now(lead)
+    first = step(lead, 1)
+    queue = get_queue()
+    for _ in range(2):  # a retried job and a duplicate, besides the dispatcher enroll queued
+        queue.enqueue(run_planned_step, first.pk)
+    queue.enqueue(dispatch_due_steps, None)
+    jobs()
+    assert len(mail.outbox) == 1
+    queue.enqueue(run_planned_step, first.pk)
+    assert jobs() == 1
+    assert len(mail.outbox) == 1 and Message.objects.filter(lead=lead).count() == 1
+    assert len(events(lead, "cadence.step_done")) == 1
+
+
+def test_a_step_job_that_starts_early_waits_for_the_due_time(make_lead, enroll_now, jobs):
+    lead = make_lead()
+    enroll_now(lead)
+    email = step(lead, 4)  # due 10:32
+    assert run_planned_step(email.pk) == "not due yet"
+    email.refresh_from_db()
+    assert email.status == "scheduled" and not mail.outbox
+    registry = ScheduledJobRegistry(queue=get_queue())
+    assert len(registry) == 12  # 11 ticks and the step job again, at 10:32
+
+
+def test_it_announces_a_due_call_step_once_and_keeps_it_for_the_rep(make_lead, enroll_now, jobs, at):
+    lead = make_lead()
+    enroll_now(lead)
+    jobs()
+    call = step(lead, 1)
+    assert call.status == "scheduled" and call.notified_at == TUESDAY_10_NY
+    assert events(lead, "task.due") == [
+        {"step": 1, "channel": "call", "due_at": TUESDAY_10_NY.isoformat(), "owner_id": lead.owner_id}
+    ]
+    at(ny(13, 10, 7))
+    get_queue().enqueue(dispatch_due_steps, None)
+    jobs()
+    assert [data["step"] for data in events(lead, "task.due")] == [1, 2]  # step 1 is not announced again
+    assert not mail.outbox
+
+
+def test_a_worker_down_for_an_hour_sends_the_overdue_email_once_when_it_is_back(make_lead, enroll_now, jobs, at):
+    lead = make_lead()
+    enroll_now(lead)
+    get_queue().empty()  # the worker is down: nothing runs ...
+    at(ny(13, 11, 32))  # ... until an hour after the 10:32 email was due
+    counts = sweep()
+    assert counts["cadence_steps"] == 4  # three calls and the email
+    jobs()
+    assert len(mail.outbox) == 1
+    email = step(lead, 4)
+    assert (email.status, local(email.done_at)) == ("done", "Tue 13 11:32")
+    assert events(lead, "cadence.step_done")[0]["late_seconds"] == 3600.0
+    # The rest of the plan follows the time it actually ran: the call 4 h after it.
+    assert plan_rows(lead)[4:6] == [(5, "call", "Tue 13 15:32", "scheduled"), (6, "sms", "Tue 13 16:32", "scheduled")]
+    # The calls stay due in the rep's queue, announced once.
+    assert [data["step"] for data in events(lead, "task.due")] == [1, 2, 3]
+    sweep()
+    jobs()
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_overdue_after_closing_waits_for_the_next_opening(make_lead, enroll_now, jobs, at):
+    lead = make_lead()
+    enroll_now(lead, ny(13, 16))  # calls 16:00, 16:07, 16:27, the email at 16:32
+    get_queue().empty()
+    at(ny(13, 17, 40))  # the worker comes back after closing time
+    sweep()
+    jobs()
+    assert not mail.outbox
+    email = step(lead, 4)
+    assert (email.status, local(email.due_at)) == ("scheduled", "Wed 14 09:00")
+    [moved] = events(lead, "cadence.step_rescheduled")
+    assert (
+        moved["to"] == ny(14, 9).astimezone(UTC).isoformat()
+        and moved["reason"] == "overdue outside the lead's business hours"
+    )
+    assert plan_rows(lead)[4] == (5, "call", "Wed 14 13:00", "scheduled")  # the rest follows it
+    registry = ScheduledJobRegistry(queue=get_queue())
+    assert f"cadence-tick-{int(ny(14, 9).timestamp())}" in registry.get_job_ids()
+    at(ny(14, 9, 0, 1))
+    get_queue().enqueue(dispatch_due_steps, None)
+    jobs()
+    assert len(mail.outbox) == 1 and step(lead, 4).status == "done"
+
+
+def test_the_sweeper_runs_a_step_whose_job_redis_lost(make_lead, enroll_now, jobs, at, real_redis):
+    lead = make_lead(temperature="warm", inquiry_type="webinar")
+    enroll_now(lead)
+    real_redis.flushdb()  # Redis restarted without persistence
+    assert jobs() == 0 and not mail.outbox
+    at(TUESDAY_10_NY + timedelta(seconds=5))
+    assert sweep_cadences(TUESDAY_10_NY + timedelta(seconds=5))["cadence_steps"] == 0  # within the grace period
+    at(TUESDAY_10_NY + timedelta(seconds=20))
+    assert sweep()["cadence_steps"] == 1
+    jobs()
+    assert len(mail.outbox) == 1
+
+
+def test_it_skips_a_step_whose_condition_no_longer_holds(make_lead, enroll_now, jobs, one_step_cadence):
+    one_step_cadence("email", subject="Hello", body="Hi")
+    lead = make_lead(source="chat")
+    enroll_now(lead)
+    type(lead).objects.filter(pk=lead.pk).update(email="")
+    jobs()
+    assert not mail.outbox
+    planned = step(lead, 1)
+    assert (planned.status, planned.skip_reason) == ("skipped", "no email address")
+    assert lead.enrollments.get().state == "completed"
+
+
+def test_a_broken_template_skips_the_step_instead_of_blocking_the_others(make_lead, enroll_now, jobs, one_step_cadence):
+    cadence = one_step_cadence("email", subject="Hello", body="Hi")
+    cadence.steps.update(body="{% if %}")  # saved around the admin's validation
+    lead = make_lead(source="chat")
+    enroll_now(lead)
+    jobs()
+    planned = step(lead, 1)
+    assert planned.status == "skipped" and planned.skip_reason.startswith("template error")
+
+
+def test_the_dispatcher_yields_a_backlog_to_waiting_jobs(make_lead, enroll_now, run_jobs, monkeypatch):
+    monkeypatch.setattr(dispatch, "BATCH", 2)
+    monkeypatch.setattr(dispatch, "YIELD_AFTER", 0.0)
+    for _ in range(5):
+        enroll_now(make_lead(temperature="warm", inquiry_type="webinar"))
+    queue = get_queue()
+    queue.empty()
+    queue.enqueue(dispatch_due_steps, None)
+    queue.enqueue(len, [])  # another job waiting behind the backlog
+    run_jobs()
+    assert len(mail.outbox) == 5
+    finished = queue.finished_job_registry.get_job_ids()
+    assert len(finished) >= 3  # the dispatcher handed over to continuations

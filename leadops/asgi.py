@@ -1,0 +1,26 @@
+"""ASGI entry point: HTTP and websockets in one process (development), or only `/ws/`
+behind a proxy in production (SPEC §7).
+
+Websockets: the session's user (AuthMiddlewareStack), and only from pages served by one
+of ALLOWED_HOSTS (AllowedHostsOriginValidator), so another site cannot open a signed-in
+rep's socket."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from leads.consumers import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,81 @@
+"""One door to Redis for jobs: a queue object per process, enqueued after commit.
+
+Enqueueing never fails a request: if Redis is down the error is logged and the sweeper
+(leads/sweeper.py) re-enqueues the work once Redis answers again. That is why every job
+is idempotent and every piece of pending work is also visible in the database."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from rq import Queue
+
+log = logging.getLogger(__name__)
+_state: dict = {}
+
+
+def redis_connection() -> redis.Redis:
+    """A process-wide Redis client (rebuilt after a fork), failing fast when Redis is down."""
+    if _state.get("pid") != os.getpid():
+        _state.clear()
+        _state["pid"] = os.getpid()
+        _state["redis"] = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=30
+        )
+    return _state["redis"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    redis_connection()
+    key = f"queue:{name}"
+    if key not in _state:
+        _state[key] = Queue(name, connection=_state["redis"])
+    return _state[key]
+
+
+def enqueue_now(func: Callable, *args, job_id: str | None = None, at: datetime | None = None) -> bool:
+    """Enqueue immediately (or at `at`); False, logged, when Redis cannot take it."""
+    try:
+        queue = get_queue()
+        if at is None:
+            queue.enqueue(func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600)
+        else:
+            queue.enqueue_at(at, func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600)
+        return True
+    except redis.RedisError as error:
+        log.warning("could not enqueue %s%s: %s (the sweeper will retry)", func.__name__, args, error)
+        return False
+
+
+PENDING_STATES = {"queued", "scheduled", "started", "deferred"}
+
+
+def is_pending(*job_ids: str) -> bool:
+    """Whether any of these jobs is still waiting or running (Redis down: False)."""
+    try:
+        connection = redis_connection()
+        pipe = connection.pipeline(transaction=False)
+        for job_id in job_ids:
+            pipe.hget(f"rq:job:{job_id}", "status")
+        return any(status and status.decode() in PENDING_STATES for status in pipe.execute())
+    except redis.RedisError:
+        return False
+
+
+def sweep_enqueue(func: Callable, *args, job_id: str, also_pending: tuple[str, ...] = ()) -> bool:
+    """The sweeper's enqueue: skipped while the same work is already queued, so a backlog
+    is not multiplied by every sweep. True when it enqueued."""
+    if is_pending(job_id, *also_pending):
+        return False
+    return enqueue_now(func, *args, job_id=job_id)
+
+
+def enqueue_on_commit(func: Callable, *args, job_id: str | None = None, at: datetime | None = None) -> None:
+    """Enqueue once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: enqueue_now(func, *args, job_id=job_id, at=at))

@@ -1,0 +1,228 @@
+"""LeadOps settings: one file, every value from the environment (django-environ).
+
+Defaults run on a fresh machine: a SQLite file, Redis on 127.0.0.1:6379, mail and SMS
+printed to the console. Production sets DEBUG=false, SECRET_KEY, DATABASE_URL, REDIS_URL,
+ALLOWED_HOSTS and EMAIL_URL.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=True)
+
+
+def _development_secret_key() -> str:
+    """DEBUG only: a random key kept in a git-ignored file, so sessions survive restarts."""
+    import secrets
+
+    path = BASE_DIR / ".dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or (_development_secret_key() if DEBUG else "")
+if not SECRET_KEY:
+    raise environ.ImproperlyConfigured("Set SECRET_KEY when DEBUG is false.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_rq",
+    "django_tables2",
+    "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "leads",
+    "routing",
+    "cadences",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "leadops.urls"
+WSGI_APPLICATION = "leadops.wsgi.application"
+ASGI_APPLICATION = "leadops.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: a SQLite file by default; PostgreSQL through DATABASE_URL in production.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web and worker processes read while one writes.
+    _db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    _db["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    _db["OPTIONS"]["timeout"] = 20
+    # Tests use a file, one per test run, not SQLite's in-memory database: the browser
+    # tests' server process (daphne) and worker must see the test's data.
+    _db["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"leadops-test-{os.getpid()}.sqlite3")}
+else:
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    # Give the test database an explicit name so child processes (daphne, rq) find it.
+    _db["TEST"] = {"NAME": "test_" + _db["NAME"]}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis carries the job queues and the channel layer.
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+}
+RQ = {"COMMIT_MODE": "on_db_commit", "WORKER_CLASS": "leadops.worker.LeadOpsWorker"}
+# redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis's
+# blocking receive (BZPOPMIN, 5 s): an idle websocket's receive then times out and the
+# consumer dies (redis/redis-py#4091). Reads wait longer than the blocking pop; connecting
+# still fails fast when Redis is down.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]},
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Reps, managers and leadership sign in at /accounts/login/ and land where they work
+# (leads/workspace.py: reps on /queue/, leadership on /dashboard/, managers choose).
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/start/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env.str(
+            "STATICFILES_STORAGE",
+            default="django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+
+# Outbound mail: console in development, SMTP (or any backend) through EMAIL_URL.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadOps <hello@leadops.example>")
+
+# SMS and chat transports (leadops/transports.py): "console" by default.
+SMS_TRANSPORT = env.str("SMS_TRANSPORT", default="console")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# Hot-lead messages to a team's channel: "console" prints them, "webhook" posts them to
+# the team's Slack or Teams incoming webhook (Team.chat_webhook_url).
+CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
+
+# The organisation: default time zone of a lead we cannot place, public URL for links.
+LEADOPS_DEFAULT_TIMEZONE = env.str("LEADOPS_DEFAULT_TIMEZONE", default="America/New_York")
+LEADOPS_PUBLIC_URL = env.str("LEADOPS_PUBLIC_URL", default="http://127.0.0.1:8000")
+LEADOPS_COMPANY_NAME = env.str("LEADOPS_COMPANY_NAME", default="LeadOps Demo Co")
+LEADOPS_CONTACT_PHONE = env.str("LEADOPS_CONTACT_PHONE", default="+1 212 555 0100")
+LEADOPS_BOOKING_URL = env.str("LEADOPS_BOOKING_URL", default="")
+# The sweeper re-enqueues follow-up work that a lost job left undone.
+LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
+# The rep workspace's websocket: empty means the page's own host (/ws/notifications/);
+# set it when websockets are served elsewhere (e.g. ws://127.0.0.1:8001 under `make prod`
+# without a proxy). A rep whose last page closed is marked offline after the grace period.
+LEADOPS_WS_URL = env.str("LEADOPS_WS_URL", default="")
+LEADOPS_PRESENCE_GRACE = env.int("LEADOPS_PRESENCE_GRACE", default=30)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "leadops.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LeadOps API",
+    "DESCRIPTION": "Speed-to-lead CRM: lead intake, lead details, rep status and SLA metrics.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leads.schema.add_intake_operation",
+    ],
+}
+
+# Security behind a TLS-terminating proxy (production: DEBUG=false).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=not DEBUG) else None
+)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "rq.worker": {"level": env.str("RQ_LOG_LEVEL", default="WARNING")},
+    },
+}

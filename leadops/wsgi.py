@@ -1,0 +1,8 @@
+"""WSGI entry point: HTTP under gunicorn sync workers in production (SPEC §7)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadops.settings")
+application = get_wsgi_application()

@@ -1,0 +1,234 @@
+"""Validating a submission (SPEC §6 intake fields), shared by the API and the hosted form.
+
+`clean_submission` never raises on bad input: it returns the cleaned fields or a dict of
+field -> [messages] that the API sends as a 400 and the form shows beside its fields."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils import timezone
+
+from leadops.timezones import country_names, is_time_zone
+from leads.choices import InquiryType, Source
+from leads.enrichment import PhoneParseError, parse_phone
+
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+EARLIEST_SUBMISSION = datetime(2000, 1, 1, tzinfo=UTC)
+HONEYPOT_FIELD = "fax"
+
+# Plain text fields and their longest accepted length.
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "name": 200,
+    "company": 200,
+    "job_title": 200,
+    "website": 300,
+    "region": 100,
+    "city": 100,
+    "postal_code": 20,
+    "product_interest": 200,
+    "message": 5000,
+    "external_id": 200,
+    "utm_source": 200,
+    "utm_medium": 200,
+    "utm_campaign": 200,
+    "email": 254,
+    "phone": 40,
+    "country": 2,
+    "timezone": 64,
+    "inquiry_type": 30,
+    "source": 20,
+    "submitted_at": 40,
+}
+BOOLEAN_FIELDS = ("consent_email", "consent_sms")
+TRUE_WORDS = {"true", "1", "yes", "on", "y"}
+FALSE_WORDS = {"false", "0", "no", "off", "n", ""}
+FIELDS = (*TEXT_LIMITS, *BOOLEAN_FIELDS, "extra", HONEYPOT_FIELD)
+_email_validator = EmailValidator()
+
+
+@dataclass
+class Submission:
+    """A valid submission, ready for `leads.actions.lead_intake`."""
+
+    email: str = ""
+    phone: str = ""
+    phone_e164: str = ""
+    phone_valid: bool = True
+    first_name: str = ""
+    last_name: str = ""
+    name: str = ""
+    company: str = ""
+    job_title: str = ""
+    website: str = ""
+    country: str = ""
+    region: str = ""
+    city: str = ""
+    postal_code: str = ""
+    timezone: str = ""
+    inquiry_type: str = InquiryType.GENERAL.value
+    source: str = ""
+    product_interest: str = ""
+    message: str = ""
+    submitted_at: datetime | None = None
+    external_id: str = ""
+    consent_email: bool = False
+    consent_sms: bool = False
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    extra: dict = field(default_factory=dict)
+    honeypot_filled: bool = False
+
+
+class _Errors(dict):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _text(value: Any, name: str, errors: _Errors) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        errors.add(name, "Must be a string.")
+        return ""
+    text = str(value).strip()
+    if "\x00" in text:
+        errors.add(name, "Must not contain NUL characters.")
+        return ""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        errors.add(name, "Must be valid Unicode text.")
+        return ""
+    if len(text) > TEXT_LIMITS[name]:
+        errors.add(name, f"Ensure this field has no more than {TEXT_LIMITS[name]} characters.")
+        return ""
+    return text
+
+
+def _boolean(value: Any, name: str, errors: _Errors) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    errors.add(name, "Must be true or false.")
+    return False
+
+
+def _extra(value: Any, errors: _Errors) -> dict:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            errors.add("extra", "Must be a JSON object.")
+            return {}
+    if not isinstance(value, dict):
+        errors.add("extra", "Must be a JSON object.")
+        return {}
+    try:
+        # Reject what PostgreSQL's jsonb cannot store (NUL, lone surrogates) and cap nesting.
+        encoded = json.dumps(value, ensure_ascii=False)
+        encoded.encode("utf-8")
+    except (ValueError, TypeError, RecursionError, UnicodeEncodeError):
+        errors.add("extra", "Must be a JSON object of plain text, numbers and lists.")
+        return {}
+    if "\\u0000" in encoded or "\x00" in encoded:
+        errors.add("extra", "Must not contain NUL characters.")
+        return {}
+    if _depth(value) > 10:
+        errors.add("extra", "Must not nest deeper than 10 levels.")
+        return {}
+    return value
+
+
+def _depth(value: Any, level: int = 1) -> int:
+    if level > 10:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(item, level + 1) for item in value.values()), default=level)
+    if isinstance(value, list):
+        return max((_depth(item, level + 1) for item in value), default=level)
+    return level
+
+
+def _submitted_at(text: str, errors: _Errors, now: datetime) -> datetime:
+    if not text:
+        return now
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        errors.add("submitted_at", "Use ISO 8601 with a UTC offset, e.g. 2026-11-23T10:00:00+01:00.")
+        return now
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        errors.add("submitted_at", "Include a UTC offset (e.g. +01:00 or Z).")
+        return now
+    if moment > now + MAX_FUTURE_SKEW:
+        errors.add("submitted_at", "Must not be more than 5 minutes in the future.")
+    elif moment < EARLIEST_SUBMISSION:
+        errors.add("submitted_at", "Must not be before the year 2000.")
+    return moment.astimezone(UTC)
+
+
+def clean_submission(
+    data: dict, *, default_source: str, allows_source, now: datetime | None = None
+) -> tuple[Submission | None, dict[str, list[str]]]:
+    """Validate a submitted mapping. `allows_source(source) -> bool` says which sources
+    the integration may set. Unknown fields are ignored."""
+    now = now or timezone.now()
+    errors = _Errors()
+    text = {name: _text(data.get(name), name, errors) for name in TEXT_LIMITS}
+    submission = Submission(
+        **{name: value for name, value in text.items() if name not in ("submitted_at",)},
+        consent_email=_boolean(data.get("consent_email"), "consent_email", errors),
+        consent_sms=_boolean(data.get("consent_sms"), "consent_sms", errors),
+        extra=_extra(data.get("extra"), errors),
+        honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
+    )
+    submission.submitted_at = _submitted_at(text["submitted_at"], errors, now)
+
+    if not submission.email and not submission.phone and "email" not in errors and "phone" not in errors:
+        errors.add("email", "Give an email or a phone number.")
+        errors.add("phone", "Give an email or a phone number.")
+    if submission.email:
+        try:
+            _email_validator(submission.email)
+        except ValidationError:
+            errors.add("email", "Enter a valid email address.")
+    if submission.country:
+        submission.country = submission.country.upper()
+        if submission.country not in country_names():
+            errors.add("country", "Use an ISO 3166-1 alpha-2 country code, e.g. US or FR.")
+    if submission.phone and "country" not in errors:
+        try:
+            parsed = parse_phone(submission.phone, submission.country)
+        except PhoneParseError as error:
+            errors.add("phone", str(error))
+        else:
+            submission.phone_e164, submission.phone_valid = parsed.e164, parsed.valid
+            if not submission.country and parsed.valid:
+                submission.country = parsed.region if parsed.region in country_names() else ""
+    if submission.timezone and not is_time_zone(submission.timezone):
+        errors.add("timezone", "Use an IANA time zone name, e.g. Europe/Paris.")
+    if not submission.inquiry_type:
+        submission.inquiry_type = InquiryType.GENERAL.value
+    elif submission.inquiry_type not in InquiryType.values:
+        errors.add("inquiry_type", f"Use one of: {', '.join(InquiryType.values)}.")
+    if not submission.source:
+        submission.source = default_source
+    elif submission.source not in Source.values:
+        errors.add("source", f"Use one of: {', '.join(Source.values)}.")
+    elif not allows_source(submission.source):
+        errors.add("source", "This intake key may not submit leads of that source.")
+    if errors:
+        return None, dict(errors)
+    return submission, {}

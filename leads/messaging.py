@@ -1,0 +1,88 @@
+"""Delivering outbox messages exactly once (at most once on a crash, never twice).
+
+A message is claimed with a conditional UPDATE (pending -> sending); only the claimer
+sends. A worker that dies after claiming leaves the row in `sending`: the sweeper marks
+it `uncertain` rather than sending it again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from leadops.transports import Outgoing, TransportError, transport_for
+from leads.choices import MessageState
+from leads.models import Lead, LeadEvent, Message
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(seconds=30)
+SENDING_TIMEOUT = timedelta(minutes=5)
+
+
+def queue_message(lead: Lead, *, dedupe_key: str, **fields) -> Message | None:
+    """Create an outbox message (once per dedupe key) and deliver it after commit."""
+    from leadops.queues import enqueue_on_commit
+    from leads.tasks import deliver_message as deliver_job
+
+    message, created = Message.objects.get_or_create(dedupe_key=dedupe_key, defaults={"lead": lead, **fields})
+    if created:
+        enqueue_on_commit(deliver_job, message.pk, job_id=f"message-{message.pk}")
+    return message if created else None
+
+
+def deliver_message(message_id: int) -> bool:
+    """Send one pending message; True when this call sent it."""
+    now = timezone.now()
+    claimed = Message.objects.filter(pk=message_id, state=MessageState.PENDING, not_before__lte=now).update(
+        state=MessageState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    message = Message.objects.get(pk=message_id)
+    try:
+        reference = transport_for(message.channel).send(
+            Outgoing(recipient=message.recipient, subject=message.subject, body=message.body)
+        )
+    except TransportError as error:
+        _failed(message, str(error))
+        return False
+    sent_at = timezone.now()
+    Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
+    if message.purpose == "acknowledgment":
+        Lead.objects.filter(pk=message.lead_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
+    LeadEvent.objects.create(
+        lead_id=message.lead_id,
+        kind=f"{message.purpose}.sent",
+        at=sent_at,
+        actor_label="system",
+        data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
+    )
+    return True
+
+
+def _failed(message: Message, error: str) -> None:
+    if message.attempts >= MAX_ATTEMPTS:
+        state, not_before = MessageState.FAILED, message.not_before
+        LeadEvent.objects.create(
+            lead_id=message.lead_id,
+            kind=f"{message.purpose}.failed",
+            actor_label="system",
+            data={"channel": message.channel, "error": error[:500], "attempts": message.attempts},
+        )
+    else:
+        state, not_before = MessageState.PENDING, timezone.now() + RETRY_BASE * 2 ** (message.attempts - 1)
+    log.warning("message %s via %s failed (attempt %s): %s", message.pk, message.channel, message.attempts, error)
+    Message.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
+        state=state, not_before=not_before, error=error[:2000]
+    )
+
+
+def mark_stuck_messages_uncertain(now=None) -> int:
+    """A message left in `sending` past the timeout: its worker died mid-send."""
+    now = now or timezone.now()
+    return Message.objects.filter(state=MessageState.SENDING, claimed_at__lt=now - SENDING_TIMEOUT).update(
+        state=MessageState.UNCERTAIN, error="worker stopped while sending; not retried to avoid a double send"
+    )

@@ -1,0 +1,97 @@
+"""OpenAPI description of POST /api/v1/leads (a plain Django view, so drf-spectacular
+cannot see it): added to the generated schema by a postprocessing hook."""
+
+from __future__ import annotations
+
+from leads.choices import InquiryType, Source
+from leads.intake import TEXT_LIMITS
+
+
+def _string(name: str, **extra) -> dict:
+    return {"type": "string", "maxLength": TEXT_LIMITS[name], **extra}
+
+
+LEAD_FIELDS = {
+    "email": _string("email", format="email"),
+    "phone": _string("phone", description="Any format; E.164 (+country code) or with `country`."),
+    **{name: _string(name) for name in ("first_name", "last_name", "company", "job_title", "website", "region")},
+    "name": _string("name"),
+    "city": _string("city"),
+    "postal_code": _string("postal_code"),
+    "country": _string("country", description="ISO 3166-1 alpha-2", pattern="^[A-Za-z]{2}$"),
+    "timezone": _string("timezone", description="IANA time zone, e.g. Europe/Paris"),
+    "inquiry_type": {"type": "string", "enum": InquiryType.values, "default": "general"},
+    "source": {"type": "string", "enum": Source.values, "description": "Default: the intake key's source."},
+    "product_interest": _string("product_interest"),
+    "message": _string("message"),
+    "submitted_at": {"type": "string", "format": "date-time", "description": "ISO 8601 with offset; default now."},
+    "external_id": _string("external_id", description="Idempotency key per lead source."),
+    "consent_email": {"type": "boolean"},
+    "consent_sms": {"type": "boolean"},
+    "utm_source": _string("utm_source"),
+    "utm_medium": _string("utm_medium"),
+    "utm_campaign": _string("utm_campaign"),
+    "extra": {"type": "object", "additionalProperties": True},
+}
+ERRORS = {
+    "type": "object",
+    "properties": {
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+    },
+    "required": ["errors"],
+}
+ACCEPTED = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["accepted", "duplicate", "junk"]},
+        "temperature": {"type": "string", "enum": ["hot", "warm", "cold"]},
+        "duplicate_of": {"type": "integer", "nullable": True},
+        "sla": {
+            "type": "object",
+            "properties": {
+                "assign_by": {"type": "string", "format": "date-time", "nullable": True},
+                "first_contact_by": {"type": "string", "format": "date-time", "nullable": True},
+                "after_hours": {"type": "boolean"},
+            },
+        },
+    },
+    "required": ["id", "status", "temperature", "duplicate_of", "sla"],
+}
+
+
+def _reply(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+INTAKE_OPERATION = {
+    "operationId": "leads_intake",
+    "summary": "Submit a lead",
+    "description": "Stores the lead before replying, then acknowledges and routes it. Send `email` or `phone`.",
+    "tags": ["intake"],
+    "security": [{"intakeKey": []}],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object", "properties": LEAD_FIELDS}},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": LEAD_FIELDS}},
+        },
+    },
+    "responses": {
+        "201": _reply("Stored (a new lead, a repeat inquiry on a recent lead, or junk kept for audit)", ACCEPTED),
+        "200": _reply("This external_id was already stored: the same body again", ACCEPTED),
+        "400": _reply("Invalid fields, with messages per field", ERRORS),
+        "401": _reply("Missing, unknown or revoked intake key", ERRORS),
+        "413": _reply("Body over 64 KiB", ERRORS),
+        "415": _reply("Not JSON or form-encoded", ERRORS),
+        "429": _reply("Rate limit of the key reached; see Retry-After", ERRORS),
+        "503": _reply("The lead store is unavailable; retry after Retry-After", ERRORS),
+    },
+}
+
+
+def add_intake_operation(result, generator, request, public):
+    result.setdefault("paths", {})["/api/v1/leads"] = {"post": INTAKE_OPERATION}
+    schemes = result.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["intakeKey"] = {"type": "http", "scheme": "bearer", "description": "An intake key of a lead source."}
+    return result

@@ -1,0 +1,25 @@
+"""Routing's part of the sweep: unowned leads due for routing and owned leads past their
+reassignment time are re-enqueued, whatever happened to their jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from leadops.queues import sweep_enqueue
+from leads.models import Lead
+from routing.assignment import waiting_lead_ids
+
+GRACE = timedelta(seconds=5)
+BATCH = 500
+
+
+def sweep(now) -> dict[str, int]:
+    from routing.tasks import assign_lead, reassign_if_untouched
+
+    counts = {"routing": 0, "reassignments": 0}
+    for lead_id in waiting_lead_ids(now - GRACE, limit=BATCH):
+        counts["routing"] += sweep_enqueue(assign_lead, lead_id, job_id=f"assign-{lead_id}")
+    overdue = Lead.objects.filter(reassign_due_at__lt=now - GRACE, first_attempt_at__isnull=True)
+    for lead_id in overdue.order_by("reassign_due_at").values_list("pk", flat=True)[:BATCH]:
+        counts["reassignments"] += sweep_enqueue(reassign_if_untouched, lead_id, job_id=f"reassign-{lead_id}")
+    return counts

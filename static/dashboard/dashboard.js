@@ -1,0 +1,157 @@
+/* /dashboard/: draws the charts from the JSON the page embeds (#dashboard-data) with
+   Chart.js (static/vendor/chartjs), and polls the live breach counter every 15 s. */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var css = getComputedStyle(document.documentElement);
+  function color(name) { return css.getPropertyValue(name).trim(); }
+  var brand = color("--brand") || "#1f6feb";
+  var ok = color("--ok") || "#1a7f37";
+  var warm = color("--warm") || "#bf8700";
+  var hot = color("--hot") || "#d1242f";
+  var research = "#6e40c9";
+  var muted = color("--muted") || "#5b6475";
+
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = muted;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.plugins.legend.labels.boxWidth = 12;
+
+  function minutes(seconds) { return seconds === null ? null : Math.round(seconds / 6) / 10; }
+  function percent(share) { return share === null ? null : Math.round(share * 1000) / 10; }
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    if (seconds < 60) return Math.round(seconds) + "s";
+    if (seconds < 3600) return Math.floor(seconds / 60) + "m " + String(Math.round(seconds % 60)).padStart(2, "0") + "s";
+    if (seconds < 86400) return Math.floor(seconds / 3600) + "h " + String(Math.floor((seconds % 3600) / 60)).padStart(2, "0") + "m";
+    return Math.floor(seconds / 86400) + "d " + Math.floor((seconds % 86400) / 3600) + "h";
+  }
+  function canvas(id) { return document.getElementById(id); }
+  // Log axes: label only 1, 2 and 5 times a power of ten.
+  function logTicks(value) {
+    if (value <= 0) return "";
+    var power = Math.pow(10, Math.floor(Math.log10(value) + 1e-9));
+    var lead = value / power;
+    return [1, 2, 5].some(function (n) { return Math.abs(lead - n) < 1e-6; }) ? Number(value.toPrecision(3)).toLocaleString() : "";
+  }
+
+  // Trend: daily within-SLA rate against the 95% target, and the median first response.
+  if (canvas("trend-chart")) {
+    var days = data.trend.map(function (row) { return row.day; });
+    new Chart(canvas("trend-chart"), {
+      data: {
+        labels: days,
+        datasets: [
+          { type: "line", label: "Within SLA (%)", data: data.trend.map(function (r) { return percent(r.within_sla_rate); }),
+            yAxisID: "rate", borderColor: brand, backgroundColor: brand, tension: 0.25, spanGaps: true },
+          { type: "line", label: "Target 95%", data: days.map(function () { return data.targets.within_sla * 100; }),
+            yAxisID: "rate", borderColor: ok, borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5 },
+          { type: "line", label: "Median first response (min)", data: data.trend.map(function (r) { return minutes(r.median); }),
+            yAxisID: "minutes", borderColor: warm, backgroundColor: warm, tension: 0.25, spanGaps: true },
+          { type: "bar", label: "Leads", data: data.trend.map(function (r) { return r.leads; }),
+            yAxisID: "leads", backgroundColor: "rgba(91, 100, 117, 0.14)", borderWidth: 0 }
+        ]
+      },
+      options: {
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          rate: { position: "left", min: 0, max: 100, title: { display: true, text: "within SLA (%)" } },
+          minutes: { position: "right", type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: "median response (min, log)" },
+                     grid: { drawOnChartArea: false } },
+          leads: { display: false, beginAtZero: true }
+        }
+      }
+    });
+  }
+
+  // Conversion by response bucket, beside the research curve (SPEC §1), labelled "research".
+  if (canvas("bucket-chart")) {
+    new Chart(canvas("bucket-chart"), {
+      data: {
+        labels: data.buckets.map(function (b) { return b.bucket; }),
+        datasets: [
+          { type: "bar", label: "Your leads qualified or converted (%)", data: data.buckets.map(function (b) { return percent(b.rate); }),
+            yAxisID: "rate", backgroundColor: brand, borderRadius: 4 },
+          { type: "line", label: "research: relative likelihood (x)", data: data.buckets.map(function (b) { return b.research; }),
+            yAxisID: "research", borderColor: research, backgroundColor: research, borderDash: [4, 3], pointRadius: 4 }
+        ]
+      },
+      options: {
+        scales: {
+          rate: { position: "left", beginAtZero: true, title: { display: true, text: "qualified or converted (%)" } },
+          research: { position: "right", type: "logarithmic", min: 0.2, max: 30, ticks: { callback: logTicks }, grid: { drawOnChartArea: false },
+                      title: { display: true, text: "research (x, log)" } }
+        },
+        plugins: { tooltip: { callbacks: { footer: function (items) {
+          var bucket = data.buckets[items[0].dataIndex];
+          return bucket.converted + " of " + bucket.leads + " leads";
+        } } } }
+      }
+    });
+  }
+
+  // Contact rate by attempt number.
+  if (canvas("contact-chart")) {
+    new Chart(canvas("contact-chart"), {
+      type: "bar",
+      data: {
+        labels: data.contact.map(function (r) { return "#" + r.attempt; }),
+        datasets: [{ label: "First reached on this attempt (%)", data: data.contact.map(function (r) { return percent(r.rate); }),
+                     backgroundColor: ok, borderRadius: 4 }]
+      },
+      options: {
+        scales: { y: { beginAtZero: true, title: { display: true, text: "%" } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { footer: function (items) {
+          var row = data.contact[items[0].dataIndex];
+          return row.connected + " of " + row.leads + " leads";
+        } } } }
+      }
+    });
+  }
+
+  // Spread across reps: median first response (log scale), coloured against the 5-minute goal.
+  if (canvas("rep-chart")) {
+    var reps = data.reps.filter(function (r) { return r.median !== null; });
+    new Chart(canvas("rep-chart"), {
+      type: "bar",
+      data: {
+        labels: reps.map(function (r) { return r.name; }),
+        datasets: [{ label: "Median first response (min)", data: reps.map(function (r) { return minutes(r.median); }),
+                     backgroundColor: reps.map(function (r) { return r.median < data.targets.hot_seconds ? ok : (r.median < 3600 ? warm : hot); }),
+                     borderRadius: 4 }]
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: "median first response (min, log)" } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (item) {
+          return duration(reps[item.dataIndex].median) + " · within SLA " + (reps[item.dataIndex].rate === null ? "–" : percent(reps[item.dataIndex].rate) + "%");
+        } } } }
+      }
+    });
+  }
+
+  // Live breach counter (a websocket will replace the polling).
+  var tile = document.getElementById("breach-tile");
+  if (tile) {
+    var url = tile.getAttribute("data-url");
+    var refresh = function () {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+        .then(function (counts) {
+          document.getElementById("breached-count").textContent = counts.breached.toLocaleString();
+          document.getElementById("due-soon-count").textContent = counts.due_soon.toLocaleString();
+          document.getElementById("breach-updated").textContent = "updated " + new Date(counts.at).toLocaleTimeString();
+          tile.classList.toggle("alarm", counts.breached > 0);
+          tile.classList.remove("stale");
+        })
+        .catch(function () {
+          tile.classList.add("stale");
+          document.getElementById("breach-updated").textContent = "could not refresh; retrying";
+        });
+    };
+    refresh();
+    setInterval(refresh, 15000);
+  }
+})();
