@@ -33,6 +33,27 @@ def pytest_configure(config):
     config._on_postgresql = on_postgresql()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Transaction tests must restore the migrations' data (serialized_rollback=True).
+
+    Without it, their closing flush re-runs post_migrate, which recreates the role groups
+    under new ids on PostgreSQL (sequences are not reset), and the next test that restores
+    the serialized data fails on a duplicate group name: an error far from its cause, and
+    only in some test orders. So the rule is checked here, up front."""
+    offenders = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if offenders:
+        raise pytest.UsageError(
+            "these tests use django_db(transaction=True) without serialized_rollback=True, "
+            "which breaks later tests on PostgreSQL: " + ", ".join(offenders)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_config_cache():
     policies.forget()
