@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 export PORT WS_PORT
 
-.PHONY: help venv run test lint prod bench-intake bench-pipeline clean
+.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live clean
 
 help:
 	@echo "make venv          create .venv and install requirements-test.txt (only when they changed)"
@@ -26,6 +26,7 @@ help:
 	@echo "make prod          production layout locally: gunicorn :$(PORT), daphne /ws/ :$(WS_PORT), worker (needs SECRET_KEY)"
 	@echo "make bench-intake  run bench/intake.py (BENCH_ARGS=... passed to it)"
 	@echo "make bench-pipeline run bench/pipeline.py: submission -> owner and acknowledgment with workers (BENCH_ARGS=...)"
+	@echo "make bench-live    run bench/live.py: submission -> lead.assigned on the reps' open websockets (BENCH_ARGS=...)"
 	@echo "make clean         remove db.sqlite3, staticfiles and test artifacts (keeps .venv)"
 
 # --- virtualenv ---------------------------------------------------------------------------
@@ -97,6 +98,10 @@ bench-intake: venv
 bench-pipeline: venv
 	@bash scripts/ensure-redis
 	$(PY) bench/pipeline.py $(BENCH_ARGS)
+
+bench-live: venv
+	@bash scripts/ensure-redis
+	$(PY) bench/live.py $(BENCH_ARGS)
 
 # --- housekeeping ------------------------------------------------------------------------------
 clean:
