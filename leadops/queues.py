@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -18,24 +19,30 @@ from rq import Queue
 
 log = logging.getLogger(__name__)
 _state: dict = {}
+_lock = threading.Lock()
 
 
 def redis_connection() -> redis.Redis:
-    """A process-wide Redis client (rebuilt after a fork), failing fast when Redis is down."""
-    if _state.get("pid") != os.getpid():
-        _state.clear()
-        _state["pid"] = os.getpid()
-        _state["redis"] = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=30
-        )
-    return _state["redis"]
+    """A process-wide Redis client (rebuilt after a fork), failing fast when Redis is down.
+    Built under a lock: the worker's threads (heartbeat, sweeper) may ask at the same time."""
+    client = _state.get("redis")
+    if client is None or _state.get("pid") != os.getpid():
+        with _lock:
+            if _state.get("redis") is None or _state.get("pid") != os.getpid():
+                _state.clear()
+                _state["redis"] = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=30
+                )
+                _state["pid"] = os.getpid()
+            client = _state["redis"]
+    return client
 
 
 def get_queue(name: str = "default") -> Queue:
-    redis_connection()
+    client = redis_connection()
     key = f"queue:{name}"
     if key not in _state:
-        _state[key] = Queue(name, connection=_state["redis"])
+        _state[key] = Queue(name, connection=client)
     return _state[key]
 
 

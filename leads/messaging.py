@@ -51,6 +51,10 @@ def deliver_message(message_id: int) -> bool:
         return False
     sent_at = timezone.now()
     Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
+    log.info(
+        "%s %s sent by %s", message.purpose, message.pk, message.channel,
+        extra={"lead_id": message.lead_id, "message_id": message.pk},
+    )  # fmt: skip
     if message.purpose == "acknowledgment":
         Lead.objects.filter(pk=message.lead_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
     LeadEvent.objects.create(
@@ -74,7 +78,10 @@ def _failed(message: Message, error: str) -> None:
         )
     else:
         state, not_before = MessageState.PENDING, timezone.now() + RETRY_BASE * 2 ** (message.attempts - 1)
-    log.warning("message %s via %s failed (attempt %s): %s", message.pk, message.channel, message.attempts, error)
+    log.warning(
+        "%s %s via %s failed (attempt %s): %s", message.purpose, message.pk, message.channel, message.attempts, error,
+        extra={"lead_id": message.lead_id, "message_id": message.pk},
+    )  # fmt: skip
     Message.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
         state=state, not_before=not_before, error=error[:2000]
     )
@@ -83,6 +90,12 @@ def _failed(message: Message, error: str) -> None:
 def mark_stuck_messages_uncertain(now=None) -> int:
     """A message left in `sending` past the timeout: its worker died mid-send."""
     now = now or timezone.now()
-    return Message.objects.filter(state=MessageState.SENDING, claimed_at__lt=now - SENDING_TIMEOUT).update(
+    stuck = Message.objects.filter(state=MessageState.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    for message_id, lead_id in stuck.values_list("pk", "lead_id")[:100]:  # the lines to look into, bounded
+        log.warning(
+            "message %s left in sending by a stopped worker: marked uncertain, not resent", message_id,
+            extra={"lead_id": lead_id, "message_id": message_id},
+        )  # fmt: skip
+    return stuck.update(
         state=MessageState.UNCERTAIN, error="worker stopped while sending; not retried to avoid a double send"
     )

@@ -24,7 +24,7 @@ def handle_new_inquiry(inquiry_id: int) -> None:
     try:
         assign_lead(lead_id)
     except Exception:
-        log.exception("routing lead %s failed; the sweeper will retry", lead_id)
+        log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
     acknowledgments.acknowledge_inquiry(inquiry_id)
 
 
