@@ -30,7 +30,13 @@ postgresql_only = pytest.mark.skipif("not config._on_postgresql", reason="needs 
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
     config._on_postgresql = on_postgresql()
+    # Test users' passwords: a fast hash (PBKDF2 costs ~0.5 s a user on these machines).
+    # Set for the whole run, before the browser tests fork their live server, so the
+    # server checks passwords the way the tests stored them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from leadops import views
 
+handler404 = "leadops.views.page_not_found"  # JSON under /api/
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

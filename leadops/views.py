@@ -1,16 +1,12 @@
-"""Project-level pages: the landing page and the health check."""
+"""Project-level pages: the landing page, the health check and the 404 reply."""
 
 from __future__ import annotations
 
-import time
-
-import redis
-from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from rq import Worker
+from django.views import defaults
 
-from leadops.queues import get_queue, redis_connection
+from leadops import health
 from leads.models import LeadSource
 
 
@@ -20,24 +16,18 @@ def home(request):
 
 
 def healthz(request):
-    """Database, Redis and worker heartbeat, for a load balancer: 200 when all answer."""
-    checks: dict = {}
-    started = time.monotonic()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except DatabaseError as error:
-        checks["database"] = f"error: {error.__class__.__name__}"
-    try:
-        redis_connection().ping()
-        checks["redis"] = "ok"
-        workers = Worker.all(connection=redis_connection())
-        checks["workers"] = len(workers)
-        checks["queue_depth"] = len(get_queue())
-    except redis.RedisError as error:
-        checks["redis"] = f"error: {error.__class__.__name__}"
-    healthy = checks["database"] == "ok" and checks["redis"] == "ok" and checks.get("workers", 0) > 0
-    checks["status"] = "ok" if healthy else "degraded"
-    checks["seconds"] = round(time.monotonic() - started, 4)
-    return JsonResponse(checks, status=200 if healthy else 503)
+    """For a load balancer (leadops/health.py): database, Redis, worker heartbeat, queue
+    depth and the oldest unassigned lead's age as JSON; 200 when the database and Redis
+    answer, 503 naming the failing part when they do not."""
+    report, status = health.check()
+    response = JsonResponse(report, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def page_not_found(request, exception):
+    """The API answers JSON even for a URL no route matches (/api/v1/leads/abc); pages
+    keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

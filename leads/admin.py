@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from leads import policies
 from leads.models import Attempt, Inquiry, IntakeKey, Lead, LeadEvent, LeadSource, Message, SlaPolicy, hash_intake_key
 
 
@@ -57,10 +58,12 @@ class IntakeKeyAdmin(admin.ModelAdmin):
             )
             return
         super().save_model(request, obj, form, change)
+        policies.forget()  # a revoked_at set on the change page applies at once here too
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        policies.forget()  # this process stops at once; the others within policies.CONFIG_TTL seconds
         messages.success(request, f"Revoked {count} key(s).")
 
 

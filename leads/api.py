@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
@@ -230,8 +231,8 @@ class InboundWebhook(APIView):
         raw_key = _bearer_key(request) or request.query_params.get("key", "")
         if not raw_key or policies.intake_key(raw_key) is None:
             return Response({"errors": {"non_field_errors": ["Send a valid intake key."]}}, status=401)
-        data = request.data
-        if "From" in data and "Body" in data:  # Twilio's form post
+        data = request.data  # any JSON value: null or a list goes to the serializer, which refuses it
+        if isinstance(data, Mapping) and "From" in data and "Body" in data:  # Twilio's form post
             data = {"channel": "sms", "sender": data.get("From"), "body": data.get("Body"),
                     "reference": data.get("MessageSid", "")}  # fmt: skip
         incoming = InboundSerializer(data=data)

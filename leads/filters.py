@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields import DateTimeField
 
+from leadops.parsing import row_id
 from leads.choices import Source, Stage, Temperature
 from leads.models import Lead
 
@@ -103,8 +104,8 @@ class QueueFilter(django_filters.FilterSet):
         for field in ("name", "first_name", "last_name", "company", "email", "phone", "phone_e164"):
             condition |= Q(**{f"{field}__icontains": value})
         number = value.upper().removeprefix("L-").strip()
-        if number.isdigit() and len(number) < 12:
-            condition |= Q(pk=int(number))
+        if (lead_id := row_id(number)) is not None:
+            condition |= Q(pk=lead_id)
         return queryset.filter(condition)
 
     def end_of_today(self) -> datetime:

@@ -43,6 +43,7 @@ from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from leadops.parsing import row_id
 from leadops.timezones import zone
 from leads import business_time
 from leads.aggregates import PercentileCont, Seconds, analytic_queries, is_postgresql, percentile
@@ -208,7 +209,7 @@ class MetricFilterForm(forms.Form):
         value = self.cleaned_data["team"].strip()
         if not value:
             return None
-        team = Team.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        team = Team.objects.filter(pk=team_id).first() if (team_id := row_id(value)) else None
         team = team or Team.objects.filter(name__iexact=value).first()
         if team is None:
             raise forms.ValidationError(f"No team with id or name {value!r}.")
@@ -231,7 +232,7 @@ class MetricFilterForm(forms.Form):
         if not value:
             return None
         users = get_user_model().objects
-        user = users.filter(pk=int(value)).first() if value.isdigit() else None
+        user = users.filter(pk=user_id).first() if (user_id := row_id(value)) else None
         user = user or users.filter(username=value).first()
         if user is None:
             raise forms.ValidationError(f"No user with id or username {value!r}.")

@@ -1,5 +1,7 @@
 """OpenAPI description of POST /api/v1/leads (a plain Django view, so drf-spectacular
-cannot see it): added to the generated schema by a postprocessing hook."""
+cannot see it) and of the error replies of every operation: added to the generated
+schema by postprocessing hooks (SPEC §6; leads/tests/test_api_schema_fuzz.py holds the
+API to it)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,10 @@ ERRORS = {
     },
     "required": ["errors"],
 }
+# DRF's own errors (authentication, permission, not found, unreadable body) keep its
+# `{"detail": "..."}` shape; validation errors are `{"errors": {field: [messages]}}`.
+DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+ERRORS_OR_DETAIL = {"anyOf": [ERRORS, DETAIL]}
 ACCEPTED = {
     "type": "object",
     "properties": {
@@ -94,4 +100,32 @@ def add_intake_operation(result, generator, request, public):
     result.setdefault("paths", {})["/api/v1/leads"] = {"post": INTAKE_OPERATION}
     schemes = result.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["intakeKey"] = {"type": "http", "scheme": "bearer", "description": "An intake key of a lead source."}
+    return result
+
+
+def _token_operation(operation: dict) -> bool:
+    return any("tokenAuth" in scheme for scheme in operation.get("security") or [])
+
+
+def add_error_responses(result, generator, request, public):
+    """Document the errors every DRF operation can answer with: 400 for a body or query,
+    401/403 without a user or the right role, 404 for a lead the caller may not see. The
+    inbound webhook authenticates with an intake key (Bearer or ?key=)."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if operation.get("operationId") == "leads_intake":
+                continue
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation or any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                responses.setdefault("400", _reply("Invalid fields, with messages per field", ERRORS_OR_DETAIL))
+            if _token_operation(operation):
+                responses.setdefault("401", _reply("No valid user token or session", DETAIL))
+                responses.setdefault("403", _reply("The caller's role may not do this", ERRORS_OR_DETAIL))
+            if "{id}" in path:
+                responses.setdefault("404", _reply("No such lead, or not one the caller may see", DETAIL))
+            if "requestBody" in operation:
+                responses.setdefault("415", _reply("Unsupported media type", DETAIL))
+            if path == "/api/v1/inbound":
+                operation["security"] = [{"intakeKey": []}]
+                responses.setdefault("401", _reply("Missing, unknown or revoked intake key", ERRORS))
     return result

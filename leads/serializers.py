@@ -43,11 +43,11 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class SlaSerializer(serializers.Serializer):
-    assign_by = serializers.DateTimeField(source="assign_due_at")
-    first_contact_by = serializers.DateTimeField(source="first_contact_due_at")
+    assign_by = serializers.DateTimeField(source="assign_due_at", allow_null=True)
+    first_contact_by = serializers.DateTimeField(source="first_contact_due_at", allow_null=True)
     after_hours = serializers.BooleanField()
     state = serializers.SerializerMethodField()
-    policy = serializers.CharField(source="sla_policy.name", default=None)
+    policy = serializers.CharField(source="sla_policy.name", default=None, allow_null=True)
 
     def get_state(self, lead) -> str:
         return lead.sla_state(self.context.get("now") or timezone.now())

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from leadops.parsing import row_id
 from leadops.roles import LEADERSHIP, REPS, in_group, is_manager, sees_all_leads
 from leadops.timezones import zone
 from leads.alerts import sla_warning_at
@@ -134,9 +135,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     tz = viewer_zone(user)
     team = None
     if request.GET.get("team"):
-        if not sees_all_leads(user) or not request.GET["team"].isdigit():
+        team_id = row_id(request.GET["team"])
+        if not sees_all_leads(user) or team_id is None:
             raise Http404("No such team view.")
-        team = get_object_or_404(Team, pk=int(request.GET["team"]))
+        team = get_object_or_404(Team, pk=team_id)
     leads = queue_leads(team=team) if team else queue_leads(owner=user)
     filterset = QueueFilter(request.GET or None, queryset=leads, now=now, tz=tz)
     table = QueueTable(filterset.qs, team_view=team is not None)

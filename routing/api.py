@@ -21,7 +21,7 @@ class StatusSerializer(serializers.Serializer):
 
 class StatusReplySerializer(serializers.Serializer):
     status = serializers.CharField()
-    changed_at = serializers.DateTimeField()
+    changed_at = serializers.DateTimeField(allow_null=True, help_text="Null when the status was never set.")
 
 
 class MyStatus(APIView):

@@ -49,8 +49,7 @@ COUNTED += (RepProfile, WorkingHours, LeavePeriod, Territory, OnCallShift, Routi
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _no_demo_password_override(monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
 
 

@@ -1,0 +1,88 @@
+"""What the fuzzers found (test_intake_fuzz.py, test_api_schema_fuzz.py), one test each,
+so that the fixes stay fixed even on a run whose random examples miss them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token
+
+from leadops.parsing import row_id
+from leads.tests.workspace_kit import make_lead, make_team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "text, expected", [("42", 42), (" 7 ", 7), ("3¹", None), ("¹", None), ("①", None), ("٣", None), ("", None),
+                       ("-1", None), ("9" * 18, int("9" * 18)), ("9" * 19, None)],
+)  # fmt: skip
+def test_row_id_reads_only_ascii_digits(text, expected):
+    assert row_id(text) == expected
+
+
+@pytest.mark.parametrize("query", ["rep=3¹", "team=¹", "rep=" + "9" * 40, "team=٣"])
+def test_metric_filters_with_unicode_digits_are_a_400_not_a_500(client, leader, query):
+    """int('3¹') raised ValueError after '3¹'.isdigit() said yes."""
+    client.force_login(leader)
+    response = client.get(f"/api/v1/metrics/sla?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [query.split("=")[0]]
+
+
+def test_the_dashboard_pages_take_unicode_digits(client, leader):
+    client.force_login(leader)
+    assert client.get("/dashboard/roi/?team=¹").status_code == 200
+    assert client.get("/dashboard/?team=¹").status_code == 400
+
+
+def test_the_queue_takes_unicode_digits(client, manager, rep):
+    make_team("East", manager=manager, members=[rep])
+    client.force_login(manager)
+    assert client.get("/queue/?team=¹").status_code == 404
+    assert client.get("/queue/?q=¹").status_code == 200
+    assert client.get("/queue/?q=L-" + "9" * 30).status_code == 200
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"', "42"])
+def test_the_inbound_webhook_answers_400_to_a_body_that_is_not_an_object(client, intake_key, body):
+    """`"From" in None` raised TypeError on a JSON null body."""
+    response = client.post(
+        "/api/v1/inbound", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {intake_key}"
+    )
+    assert response.status_code == 400
+    assert "errors" in response.json()
+
+
+def test_an_api_url_that_matches_no_route_answers_json_404(client):
+    response = client.get("/api/v1/leads/not-a-number")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_my_status_before_any_change_matches_the_schema(client, rep):
+    token = Token.objects.create(user=rep).key
+    response = client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.json() == {"status": "offline", "changed_at": None}
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["schemas"]["StatusReply"]["properties"]["changed_at"]["nullable"] is True
+
+
+def test_a_lead_without_sla_due_times_matches_the_schema(client, manager):
+    lead = make_lead(None, first_contact_due_at=None, assign_due_at=None, sla_policy=None)
+    token = Token.objects.create(user=manager).key
+    body = client.get(f"/api/v1/leads/{lead.pk}", HTTP_AUTHORIZATION=f"Token {token}").json()
+    assert body["sla"]["assign_by"] is None and body["sla"]["first_contact_by"] is None
+    sla = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Sla"]["properties"]
+    assert sla["assign_by"]["nullable"] and sla["first_contact_by"]["nullable"] and sla["policy"]["nullable"]
+
+
+def test_the_schema_documents_the_error_replies():
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    assert {"400", "401", "403", "404"} <= set(paths["/api/v1/leads/{id}/attempts"]["post"]["responses"])
+    assert {"401", "403", "404"} <= set(paths["/api/v1/leads/{id}"]["get"]["responses"])
+    assert paths["/api/v1/inbound"]["post"]["security"] == [{"intakeKey": []}]
+    assert json.dumps(paths["/api/v1/leads"]["post"]["responses"]["401"])  # intake keeps its own
