@@ -2,8 +2,10 @@
 
 Signed-in users only (a session cookie; others are refused). On connect the socket joins
 the user's group and, for a manager, their teams' groups (leads.notifications.groups_for),
-and counts as the rep's presence (leads.presence). It forwards what leadops.push sends to
-those groups, and takes two messages from the page:
+and counts as the rep's presence (leads.presence). A /dashboard/ page connects with
+`?page=dashboard`: it joins only the leadership group (the live breach counter) and does
+not count as presence. It forwards what leadops.push sends to those groups, and takes two
+messages from the page:
 
     {"type": "heartbeat"}                        keeps the presence fresh
     {"type": "status", "status": "away"|"available"}   the rep's own availability
@@ -11,6 +13,8 @@ those groups, and takes two messages from the page:
 and answers `{"type": "status", "status": ...}`."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -44,11 +48,18 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
-        self.is_rep, self.joined = await db(lambda: (presence.is_rep(user), groups_for(user)))()
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.dashboard = query.get("page") == ["dashboard"]
+        self.is_rep, self.joined = await db(
+            lambda: (presence.is_rep(user) and not self.dashboard, groups_for(user, dashboard=self.dashboard))
+        )()
+        if self.dashboard and not self.joined:
+            await self.close(code=4403)
+            return
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        status = await db(presence.connected)(user, self.channel_name)
+        status = None if self.dashboard else await db(presence.connected)(user, self.channel_name)
         await self.send_json({"type": "hello", "status": status, "heartbeat": presence.HEARTBEAT})
 
     async def disconnect(self, code):
@@ -56,12 +67,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-        await db(presence.disconnected)(self.user, self.channel_name)
+        if not self.dashboard:
+            await db(presence.disconnected)(self.user, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "heartbeat":
-            await db(presence.heartbeat)(self.user, self.channel_name)
+            if not self.dashboard:
+                await db(presence.heartbeat)(self.user, self.channel_name)
             await self.send_json({"type": "heartbeat"})
         elif kind == "status" and content.get("status") in CHOOSABLE and self.is_rep:
             status = await db(presence.set_status)(self.user, content["status"])

@@ -32,6 +32,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leadops.parsing import row_id
 from leadops.roles import REPS, is_manager, sees_all_leads
 from leads import metrics, roi
 from leads.choices import Source, Temperature
@@ -92,8 +93,13 @@ def _filter_choices() -> dict:
 # --- /dashboard/ ----------------------------------------------------------------------------------
 
 
-def _tile(label: str, value: str, detail: str, *, status: str = "", target: str = "", key: str = "") -> dict:
-    return {"label": label, "value": value, "detail": detail, "status": status, "target": target, "key": key}
+def _tile(
+    label: str, value: str, detail: str, *, status: str = "", target: str = "", key: str = "", exact=None
+) -> dict:
+    """A headline figure; `exact` (seconds) shows on hover, as the API and sla_report give it."""
+    exact_text = "" if exact is None else f"{exact:,.3f} s"
+    return {"label": label, "value": value, "detail": detail, "status": status, "target": target, "key": key,
+            "exact": exact_text}  # fmt: skip
 
 
 def _tiles(figures: dict, data: dict) -> list[dict]:
@@ -111,14 +117,16 @@ def _tiles(figures: dict, data: dict) -> list[dict]:
             "Hot leads: first response (median)", duration(hot_median),
             f"{figures.get('hot_attempted', 0):,} hot leads attempted · mean {duration(figures.get('hot_mean'))}",
             status="" if hot_median is None else ("ok" if hot_ok else "bad"), target="target < 5 min", key="hot",
+            exact=hot_median,
         ),
         _tile(
             "First response (median)", duration(response["median"]),
             f"mean {duration(response['mean'])} · p90 {duration(response['p90'])}", key="response",
+            exact=response["median"],
         ),
         _tile(
             "First response in business time (mean)", duration(response["business_mean"]),
-            f"wall-clock mean {duration(response['mean'])}", key="business",
+            f"wall-clock mean {duration(response['mean'])}", key="business", exact=response["business_mean"],
         ),
         _tile(
             "Leads", f"{data['leads']:,}",
@@ -127,14 +135,17 @@ def _tiles(figures: dict, data: dict) -> list[dict]:
         _tile(
             "Assignment latency", duration(data["assignment_latency"]["mean"]),
             f"mean · p95 {duration(data['assignment_latency']['p95'])}", key="assignment",
+            exact=data["assignment_latency"]["mean"],
         ),
         _tile(
             "Acknowledgment latency", duration(data["acknowledgment_latency"]["mean"]),
             f"mean · p95 {duration(data['acknowledgment_latency']['p95'])}", key="acknowledgment",
+            exact=data["acknowledgment_latency"]["mean"],
         ),
         _tile(
             "Time to qualification decision", duration(data["time_to_qualification"]["median"]),
             f"median · mean {duration(data['time_to_qualification']['mean'])}", key="qualification",
+            exact=data["time_to_qualification"]["median"],
         ),
     ]  # fmt: skip
 
@@ -233,6 +244,7 @@ def dashboard_page(request):
             "targets": {"within_sla": metrics.TARGET_WITHIN_SLA, "hot_seconds": 300},
         },
         "breaches_url": reverse("dashboard-breaches") + ("?" + _non_date_query(query) if query else ""),
+        "ws_url": settings.LEADOPS_WS_URL.rstrip("/"),
     }
     return render(request, "dashboard/dashboard.html", context)
 
@@ -243,7 +255,9 @@ def _non_date_query(query: dict) -> str:
 
 @leadership_page
 def breaches(request):
-    """The live breach counter (polled every 15 s by the dashboard)."""
+    """The live breach counter: the dashboard reads it on load, whenever the websocket says
+    a count may have moved (leads.notifications.LEADERSHIP_GROUP), and every minute (every
+    15 s while the websocket is down)."""
     filters, errors = metrics.parse_filters({k: v for k, v in request.GET.items() if k not in ("since", "until")})
     if errors:
         return JsonResponse({"errors": errors}, status=400)
@@ -449,7 +463,7 @@ def _percent_text(share: float | None) -> str:
 @leadership_page
 def roi_page(request):
     team_value = request.GET.get("team", "").strip()
-    team = Team.objects.filter(pk=int(team_value)).first() if team_value.isdigit() else None
+    team = Team.objects.filter(pk=team_id).first() if (team_id := row_id(team_value)) else None
     numbers = team_numbers(team.pk if team else None)
     fastest = numbers["buckets"][0]["rate"]
     initial = {

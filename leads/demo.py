@@ -334,7 +334,7 @@ def render_summary(summary: SeedSummary, base_url: str) -> str:
         "",
         f"Open {base_url}/  (reps: /queue/, leadership: /dashboard/, managers: /admin/)",
         "",
-        f"Demo logins: log in at {base_url}/admin/login/ with the password {summary.password} (every account;",
+        f"Demo logins: log in at {base_url}/accounts/login/ with the password {summary.password} (every account;",
         "set DEMO_PASSWORD to change it. A demo convenience, not a secret: never seed a production database.)",
         f"  {'username':<15} {'role':<11} team",
     ]

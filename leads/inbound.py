@@ -50,8 +50,7 @@ def receive(message: InboundMessage) -> tuple[Lead | None, str]:
     with transaction.atomic():
         lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
         if message.channel == "sms" and message.body.strip().lower() in STOP_WORDS:
-            opt_out(lead, "sms")
-            record_event(lead, "lead.opted_out", actor_label="lead", at=at, channel="sms", body=message.body[:160])
+            opt_out(lead, "sms", source="SMS STOP", at=at)  # records lead.opted_out once
             return lead, "opted_out"
         record_event(
             lead, "reply.received", actor_label="lead", at=at, channel=message.channel,

@@ -15,7 +15,12 @@ lookup); the others push after the commit to the owner's group and the team's gr
     lead.opted_out, lead.morning_queue  -> "lead.updated"
 
 Each event carries the lead summary (`lead_summary`), read when the push leaves (after
-the commit), so it shows the committed state, cadence plan included."""
+the commit), so it shows the committed state, cadence plan included.
+
+Open /dashboard/ pages (leadership and managers) join LEADERSHIP_GROUP instead and hear
+only `{"type": "dashboard.breaches", "cause": kind}` when an event may move the live breach
+counter (sla.warning, sla.breached, a first attempt, a stage change); the page then
+re-reads its counts with its own filters."""
 
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from leadops.push import push_on_commit, team_group, user_group
-from leadops.roles import is_manager
+from leadops.roles import is_manager, sees_all_leads
 from leads.models import Lead, LeadEvent
 
 log = logging.getLogger(__name__)
@@ -42,12 +47,17 @@ UPDATED_KINDS = (
     "lead.morning_queue",
 )
 MOVED_KINDS = ("lead.reassigned", "lead.handed_over", "lead.escalated")
+LEADERSHIP_GROUP = "leadops.leadership"  # open /dashboard/ pages: the live breach counter
+BREACH_COUNTER_KINDS = ("sla.warning", "sla.breached", "stage.changed")  # and a lead's first attempt
 
 
-def groups_for(user) -> list[str]:
-    """The groups a user's open pages join: their own; a manager's also their teams'."""
+def groups_for(user, *, dashboard: bool = False) -> list[str]:
+    """The groups a user's open pages join: their own; a manager's also their teams'. A
+    /dashboard/ page (leadership, managers) joins only the leadership group."""
     from routing.models import Team
 
+    if dashboard:
+        return [LEADERSHIP_GROUP] if sees_all_leads(user) else []
     groups = [user_group(user.pk)]
     if is_manager(user):
         teams = list(Team.objects.filter(Q(manager=user) | Q(members=user)).values_list("pk", flat=True).distinct())
@@ -76,9 +86,17 @@ def _next_step_due(lead_id: int):
     )
 
 
-def lead_summary(lead: Lead) -> dict:
-    """What a page needs to show (or move) a lead's row and to call it in one click."""
+NOT_GIVEN = object()
+
+
+def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
+    """What a page needs to show (or move) a lead's row and to call it in one click.
+    A caller summarising many leads at once (the cadence dispatcher) passes each one's
+    `next_step_due_at`, read in bulk."""
     from leads.alerts import sla_warning_at
+
+    if next_step_due_at is NOT_GIVEN:
+        next_step_due_at = _next_step_due(lead.pk)
 
     owner = lead.owner if lead.owner_id else None
     return {
@@ -98,7 +116,7 @@ def lead_summary(lead: Lead) -> dict:
         "first_contact_due_at": lead.first_contact_due_at,
         "sla_warning_at": sla_warning_at(lead),
         "first_attempt_at": lead.first_attempt_at,
-        "next_step_due_at": _next_step_due(lead.pk),
+        "next_step_due_at": next_step_due_at,
         "owner_id": lead.owner_id,
         "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
         "team_id": lead.team_id,
@@ -188,6 +206,8 @@ def announce(lead: Lead, event: LeadEvent) -> None:
     handler = HANDLERS.get(event.kind)
     if handler is not None:
         handler(lead, event)
+    if event.kind in BREACH_COUNTER_KINDS or (event.kind == "attempt.logged" and event.data.get("number") == 1):
+        push_on_commit([LEADERSHIP_GROUP], "dashboard.breaches", {"cause": event.kind})
 
 
 def announce_events(events) -> None:

@@ -9,8 +9,10 @@ import pytest
 import time_machine
 
 from cadences.models import Cadence, PlannedStep
+from cadences.progress import enroll
 from leadops.timezones import zone
-from leads.models import Lead
+from leads.models import Lead, LeadEvent
+from leads.tests.test_push import layer, listen  # noqa: F401  (fixtures: the real channel layer)
 
 NEW_YORK = zone("America/New_York")
 TUESDAY_10_NY = datetime(2026, 10, 13, 14, 0, tzinfo=UTC)  # Tuesday 13 October 2026, 10:00 EDT
@@ -36,6 +38,10 @@ def plan_rows(lead: Lead) -> list[tuple]:
 
 def step(lead: Lead, number: int) -> PlannedStep:
     return PlannedStep.objects.get(enrollment__lead=lead, number=number)
+
+
+def events(lead: Lead, kind: str) -> list[dict]:
+    return list(LeadEvent.objects.filter(lead=lead, kind=kind).order_by("at", "pk").values_list("data", flat=True))
 
 
 @pytest.fixture
@@ -77,3 +83,39 @@ def at():
 @pytest.fixture
 def hot_cadence(db) -> Cadence:
     return Cadence.objects.get(name__startswith="Hot")
+
+
+@pytest.fixture
+def enroll_now(at, django_capture_on_commit_callbacks, real_redis):
+    """Enroll at a moment, the clock standing there, and schedule its jobs (on commit)."""
+
+    def run(lead, moment=TUESDAY_10_NY):
+        at(moment)
+        with django_capture_on_commit_callbacks(execute=True):
+            enrollment = enroll(lead, at=moment)
+        return enrollment
+
+    return run
+
+
+@pytest.fixture
+def jobs(run_jobs, django_capture_on_commit_callbacks):
+    """Run the queued jobs, executing the on-commit callbacks they register (wake-ups)."""
+
+    def run() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return run_jobs()
+
+    return run
+
+
+@pytest.fixture
+def one_step_cadence(db):
+    """A cadence of its own for chat leads, to look at one step at a time."""
+
+    def make(channel: str, **fields) -> Cadence:
+        cadence = Cadence.objects.create(name=f"Chat {channel}", position=1, sources=["chat"])
+        cadence.steps.create(order=1, channel=channel, **fields)
+        return cadence
+
+    return make

@@ -41,6 +41,10 @@ def in_threads(count: int, work) -> None:
 
 def test_concurrent_dispatchers_send_each_step_once(make_lead, at, monkeypatch):
     monkeypatch.setattr(dispatch, "BATCH", 7)
+    # On a loaded machine a dispatcher past YIELD_AFTER hands the rest to a queued job (the
+    # wake-ups enroll wrote), which no worker runs here: keep every step in these threads.
+    monkeypatch.setattr(dispatch, "YIELD_AFTER", 60.0)
+    monkeypatch.setattr(dispatch, "MAX_JOB_SECONDS", 60.0)
     at(TUESDAY_10_NY)
     for _ in range(40):
         enroll(make_lead(temperature="warm", inquiry_type="webinar"), at=TUESDAY_10_NY)

@@ -12,56 +12,17 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from cadences import dispatch
-from cadences.models import Cadence, PlannedStep
+from cadences.models import PlannedStep
 from cadences.progress import enroll
 from cadences.sweeper import sweep as sweep_cadences
 from cadences.tasks import dispatch_due_steps, run_planned_step
-from cadences.tests.conftest import TUESDAY_10_NY, local, ny, plan_rows, step
+from cadences.tests.conftest import TUESDAY_10_NY, events, local, ny, plan_rows, step
+from leadops.push import user_group
 from leadops.queues import get_queue
-from leads.models import Attempt, LeadEvent, Message
+from leads.models import Attempt, Message
 from leads.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def enroll_now(at, django_capture_on_commit_callbacks, real_redis):
-    """Enroll at a moment, the clock standing there, and schedule its jobs (on commit)."""
-
-    def run(lead, moment=TUESDAY_10_NY):
-        at(moment)
-        with django_capture_on_commit_callbacks(execute=True):
-            enrollment = enroll(lead, at=moment)
-        return enrollment
-
-    return run
-
-
-@pytest.fixture
-def jobs(run_jobs, django_capture_on_commit_callbacks):
-    """Run the queued jobs, executing the on-commit callbacks they register (wake-ups)."""
-
-    def run() -> int:
-        with django_capture_on_commit_callbacks(execute=True):
-            return run_jobs()
-
-    return run
-
-
-@pytest.fixture
-def one_step_cadence(db):
-    """A cadence of its own for chat leads, to look at one step at a time."""
-
-    def make(channel: str, **fields) -> Cadence:
-        cadence = Cadence.objects.create(name=f"Chat {channel}", position=1, sources=["chat"])
-        cadence.steps.create(order=1, channel=channel, **fields)
-        return cadence
-
-    return make
-
-
-def events(lead, kind: str) -> list[dict]:
-    return list(LeadEvent.objects.filter(lead=lead, kind=kind).order_by("at", "pk").values_list("data", flat=True))
 
 
 def test_it_sends_an_email_step_at_its_due_time_and_counts_no_attempt(make_lead, enroll_now, jobs, settings):
@@ -151,13 +112,32 @@ def test_it_announces_a_due_call_step_once_and_keeps_it_for_the_rep(make_lead, e
     call = step(lead, 1)
     assert call.status == "scheduled" and call.notified_at == TUESDAY_10_NY
     assert events(lead, "task.due") == [
-        {"step": 1, "channel": "call", "due_at": TUESDAY_10_NY.isoformat(), "owner_id": lead.owner_id}
-    ]
+        {
+            "step": 1, "channel": "call", "due_at": TUESDAY_10_NY.isoformat(), "owner_id": lead.owner_id,
+            "title": "Call 1: inside the SLA",
+        }
+    ]  # fmt: skip
     at(ny(13, 10, 7))
     get_queue().enqueue(dispatch_due_steps, None)
     jobs()
     assert [data["step"] for data in events(lead, "task.due")] == [1, 2]  # step 1 is not announced again
     assert not mail.outbox
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_due_call_step_is_pushed_live_to_the_owners_open_pages(make_lead, listen, rep, at):
+    received = listen(user_group(rep.pk))
+    at(TUESDAY_10_NY)
+    lead = make_lead()
+    enroll(lead, at=TUESDAY_10_NY)
+    dispatch.dispatch(None)
+    [event] = received(1)
+    assert event["type"] == "task.due" and event["lead"]["id"] == lead.pk and event["lead"]["tel"] == "tel:+16465550142"
+    assert event["task"] == {
+        "step": 1, "channel": "call", "due_at": TUESDAY_10_NY.isoformat(), "title": "Call 1: inside the SLA"
+    }  # fmt: skip
+    dispatch.dispatch(None)
+    assert received() == []  # announced once
 
 
 def test_a_worker_down_for_an_hour_sends_the_overdue_email_once_when_it_is_back(make_lead, enroll_now, jobs, at):

@@ -142,3 +142,34 @@ async def test_pages_that_vanished_without_a_goodbye_expire(rep, rep_cookie):
     assert await database_sync_to_async(presence.expire_stale)(much_later) == 1
     assert await status_of(rep) == "offline"
     await socket.disconnect()
+
+
+async def test_a_dashboard_page_hears_the_breach_counter_and_is_no_presence(leader, rep):
+    from leads.notifications import LEADERSHIP_GROUP
+
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/notifications/?page=dashboard",
+        headers=[ORIGIN, await database_sync_to_async(cookie_for)(leader)],
+    )
+    connected, _ = await socket.connect(timeout=5)
+    assert connected
+    assert (await socket.receive_json_from(timeout=5))["status"] is None
+    await sync_to_async(send_now)([LEADERSHIP_GROUP], {"type": "dashboard.breaches", "cause": "sla.breached"})
+    assert await socket.receive_json_from(timeout=5) == {"type": "dashboard.breaches", "cause": "sla.breached"}
+    await sync_to_async(send_now)([user_group(leader.pk)], {"type": "lead.assigned"})
+    assert await socket.receive_nothing(timeout=0.3)  # a dashboard joins only the leadership group
+    await socket.disconnect()
+
+
+async def test_a_rep_cannot_open_a_dashboard_socket_nor_hear_the_leadership_group(rep, rep_cookie):
+    from leads.notifications import LEADERSHIP_GROUP
+
+    socket = WebsocketCommunicator(application, "/ws/notifications/?page=dashboard", headers=[ORIGIN, rep_cookie])
+    connected, _ = await socket.connect(timeout=5)
+    assert not connected
+    workspace = await open_socket(ORIGIN, rep_cookie)
+    await workspace.receive_json_from(timeout=5)
+    await sync_to_async(send_now)([LEADERSHIP_GROUP], {"type": "dashboard.breaches", "cause": "sla.breached"})
+    assert await workspace.receive_nothing(timeout=0.5)
+    await workspace.disconnect()

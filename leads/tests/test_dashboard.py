@@ -105,6 +105,36 @@ def test_leadership_cannot_edit_anything(client, leader, dataset):
     assert client.post("/dashboard/import/").status_code == 302
 
 
+def test_a_staff_leader_still_cannot_change_anything_in_the_admin(client, leader, dataset):
+    leader.is_staff = True  # even should someone open the admin to them: view permissions only
+    leader.save()
+    lead = dataset["L1"]
+    client = as_user(client, leader)
+    assert client.get(f"/admin/leads/lead/{lead.pk}/change/").status_code == 200  # read-only view
+    assert client.post(f"/admin/leads/lead/{lead.pk}/change/", {"stage": "converted"}).status_code == 403
+    assert client.get("/admin/leads/lead/add/").status_code == 403
+    assert client.post(f"/admin/leads/lead/{lead.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/leads/slapolicy/add/").status_code == 403
+    assert client.get("/dashboard/import/").status_code == 403  # importing is for managers
+    lead.refresh_from_db()
+    assert lead.stage == "qualified"
+
+
+def test_the_headline_tiles_give_the_api_seconds_on_hover(client, leader, dataset):
+    client = as_user(client, leader)
+    html = client.get("/dashboard/", {"since": "2026-11-13"}).content.decode()
+    api = client.get("/api/v1/metrics/sla", {"since": "2026-11-13"}).json()
+    assert api["time_to_first_response"]["median"] == 1200.0
+    assert 'title="1,200.000 s">20m 00s<' in html  # the median to the millisecond, as the API has it
+    assert 'title="1,660.000 s">27m 40s<' in html  # the business-time mean
+
+
+def test_the_breach_counter_listens_on_the_websocket(client, leader, settings):
+    settings.LEADOPS_WS_URL = "wss://ws.example.com/"
+    html = as_user(client, leader).get("/dashboard/").content.decode()
+    assert 'data-ws-url="wss://ws.example.com"' in html and "dashboard/dashboard.js" in html
+
+
 @pytest.mark.parametrize(
     ("table", "header", "first_row"),
     [

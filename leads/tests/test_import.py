@@ -211,6 +211,18 @@ def test_managers_import_from_the_admin(client, manager, rep):
     assert Lead.objects.filter(email="ada@analytical.io").exists()
 
 
+def test_uploading_the_same_file_again_in_the_admin_adds_nothing(client, manager, csv_file):
+    client.force_login(manager)
+    first = client.post("/dashboard/import/", {"file": SimpleUploadedFile("history.csv", csv_file.read_bytes())})
+    assert "3 lead(s) imported, 1 duplicate(s) added to earlier leads, 0 already imported" in first.content.decode()
+    counts = (Lead.objects.count(), Inquiry.objects.count(), Attempt.objects.count())
+    again = client.post("/dashboard/import/", {"file": SimpleUploadedFile("copy.csv", csv_file.read_bytes())})
+    html = again.content.decode()
+    assert "0 lead(s) imported, 0 duplicate(s) added to earlier leads, 4 already imported, 4 skipped" in html
+    assert "<td>3</td><td>owner_email: ghost@example.com matches no active user" in html  # reasons per row
+    assert (Lead.objects.count(), Inquiry.objects.count(), Attempt.objects.count()) == counts
+
+
 def test_the_admin_import_refuses_an_unreadable_file(client, manager):
     client.force_login(manager)
     upload = SimpleUploadedFile("leads.csv", b"\xff\xfe\x00", content_type="text/csv")

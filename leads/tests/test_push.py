@@ -176,3 +176,20 @@ def test_events_written_in_bulk_can_be_announced_too(listen, rep):
         )
         announce_events(events)
     assert [event["type"] for event in received(1)] == ["task.due"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_dashboard_hears_when_its_breach_counter_may_move(listen, rep):
+    from leads.notifications import LEADERSHIP_GROUP
+
+    received = listen(LEADERSHIP_GROUP)
+    lead = make_lead(rep)
+    record_event(lead, "sla.breached", actor_label="sla watch")
+    log_attempt(lead, channel="call", outcome="no_answer", by=rep)  # the first attempt: it leaves the count
+    log_attempt(lead, channel="call", outcome="no_answer", by=rep)  # a second one moves nothing
+    record_event(lead, "note.added", actor_label="rep")
+    events = received(2)
+    assert events == [
+        {"type": "dashboard.breaches", "cause": "sla.breached"},
+        {"type": "dashboard.breaches", "cause": "attempt.logged"},
+    ]  # no lead details: the page re-reads its counts with its own filters

@@ -1,5 +1,6 @@
 /* /dashboard/: draws the charts from the JSON the page embeds (#dashboard-data) with
-   Chart.js (static/vendor/chartjs), and polls the live breach counter every 15 s. */
+   Chart.js (static/vendor/chartjs), and keeps the live breach counter current over the
+   websocket (/ws/notifications/?page=dashboard). */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-data");
@@ -29,6 +30,12 @@
     return Math.floor(seconds / 86400) + "d " + Math.floor((seconds % 86400) / 3600) + "h";
   }
   function canvas(id) { return document.getElementById(id); }
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function shortDay(iso) {  // "2026-11-09" -> "Nov 9"
+    if (!iso) return "";
+    var parts = iso.split("-");
+    return MONTHS[Number(parts[1]) - 1] + " " + Number(parts[2]);
+  }
   // Log axes: label only 1, 2 and 5 times a power of ten.
   function logTicks(value) {
     if (value <= 0) return "";
@@ -57,6 +64,8 @@
       options: {
         interaction: { mode: "index", intersect: false },
         scales: {
+          // Days as "Nov 9", unrotated, skipping labels that do not fit (phones).
+          x: { ticks: { maxRotation: 0, autoSkipPadding: 8, callback: function (value) { return shortDay(days[value]); } } },
           rate: { position: "left", min: 0, max: 100, title: { display: true, text: "within SLA (%)" } },
           minutes: { position: "right", type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: "median response (min, log)" },
                      grid: { drawOnChartArea: false } },
@@ -132,17 +141,21 @@
     });
   }
 
-  // Live breach counter (a websocket will replace the polling).
+  // Live breach counter: read on load, whenever the websocket says a count may have moved
+  // ("dashboard.breaches", at most one read every 2 s), and every minute as a safety net
+  // (every 15 s while the websocket is down; it reconnects with backoff).
   var tile = document.getElementById("breach-tile");
   if (tile) {
     var url = tile.getAttribute("data-url");
+    var live = false, pending = null, lastRead = 0, backoff = 1000;
     var refresh = function () {
+      lastRead = Date.now();
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
         .then(function (counts) {
           document.getElementById("breached-count").textContent = counts.breached.toLocaleString();
           document.getElementById("due-soon-count").textContent = counts.due_soon.toLocaleString();
-          document.getElementById("breach-updated").textContent = "updated " + new Date(counts.at).toLocaleTimeString();
+          document.getElementById("breach-updated").textContent = (live ? "live · " : "") + "updated " + new Date(counts.at).toLocaleTimeString();
           tile.classList.toggle("alarm", counts.breached > 0);
           tile.classList.remove("stale");
         })
@@ -151,7 +164,29 @@
           document.getElementById("breach-updated").textContent = "could not refresh; retrying";
         });
     };
+    var soon = function () {
+      if (pending) return;
+      pending = setTimeout(function () { pending = null; refresh(); }, Math.max(0, 2000 - (Date.now() - lastRead)));
+    };
+    var connect = function () {
+      if (typeof WebSocket === "undefined") return;
+      var base = tile.getAttribute("data-ws-url") || ((location.protocol === "https:" ? "wss://" : "ws://") + location.host);
+      var socket = new WebSocket(base + "/ws/notifications/?page=dashboard");
+      socket.onopen = function () { live = true; backoff = 1000; };
+      socket.onmessage = function (message) {
+        var event;
+        try { event = JSON.parse(message.data); } catch (error) { return; }
+        if (event && event.type === "dashboard.breaches") soon();
+      };
+      socket.onclose = function (close) {
+        live = false;
+        if (close.code === 4401 || close.code === 4403) return;
+        setTimeout(connect, backoff);
+        backoff = Math.min(backoff * 2, 30000);
+      };
+    };
     refresh();
-    setInterval(refresh, 15000);
+    connect();
+    setInterval(function () { if (Date.now() - lastRead >= (live ? 60000 : 15000) - 500) refresh(); }, 15000);
   }
 })();
