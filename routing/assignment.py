@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Avg, Count, F, Prefetch
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 
 from cadences.progress import enroll
 from leadops.queues import enqueue_on_commit
+from leads import policies
 from leads.actions import record_event
 from leads.choices import Stage
 from leads.messaging import queue_message
@@ -26,7 +27,6 @@ from routing import strategies
 from routing.eligibility import LeadPlace, RepSnapshot, reasons_to_pass_over
 from routing.models import (
     Fallback,
-    LeavePeriod,
     OnCallRole,
     OnCallShift,
     RepProfile,
@@ -66,25 +66,20 @@ def _place(lead: Lead) -> LeadPlace:
 
 
 def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
-    """Snapshots of these users with their open-lead counts: a fixed number of queries."""
+    """Snapshots of these users with their open-lead counts. Status, capacity and open
+    leads are read fresh (two queries); hours, territories and leave come from a cache of a
+    few seconds (leads.policies.rep_calendars), cleared when one of them is edited."""
     if not user_ids:
         return []
-    users = (
-        get_user_model()
-        .objects.filter(pk__in=user_ids, is_active=True)
-        .select_related("rep_profile")
-        .prefetch_related(
-            "rep_profile__hours",
-            "rep_profile__territories",
-            Prefetch("rep_profile__leave", queryset=LeavePeriod.objects.filter(ends_on__gte=at.date() - timedelta(1))),
-        )
-    )
+    users = list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("rep_profile"))
     open_counts = dict(
         Lead.objects.filter(owner_id__in=user_ids, stage__in=OPEN_STAGES)
         .values("owner_id")
         .annotate(open=Count("id"))
         .values_list("owner_id", "open")
     )
+    profiles = [profile for user in users if (profile := getattr(user, "rep_profile", None)) is not None]
+    calendars = policies.rep_calendars([profile.pk for profile in profiles], at.date()) if profiles else {}
     snapshots = []
     for user in users:
         profile = getattr(user, "rep_profile", None)
@@ -94,9 +89,7 @@ def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
                 RepSnapshot(user.pk, user.get_username(), name, "offline", "UTC", {}, [], 0, 0, 1, [], [], False)
             )
             continue
-        hours: dict = {}
-        for row in profile.hours.all():
-            hours.setdefault(row.weekday, []).append((row.starts, row.ends))
+        hours, territories, leave = calendars[profile.pk]
         snapshots.append(
             RepSnapshot(
                 user_id=user.pk,
@@ -104,12 +97,12 @@ def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
                 name=name,
                 status=profile.status,
                 time_zone=profile.time_zone,
-                hours={day: tuple(slots) for day, slots in hours.items()},
-                leave=[(leave.starts_on, leave.ends_on) for leave in profile.leave.all()],
+                hours=hours,
+                leave=list(leave),
                 capacity=profile.capacity,
                 open_leads=open_counts.get(user.pk, 0),
                 weight=profile.weight,
-                territories=list(profile.territories.all()),
+                territories=list(territories),
                 product_skills=list(profile.product_skills or []),
             )
         )
@@ -138,7 +131,7 @@ def _recent_response_seconds(user_ids: list[int], at: datetime) -> dict[int, flo
     return {row["owner_id"]: row["mean"].total_seconds() for row in rows if row["mean"] is not None}
 
 
-def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime) -> RepSnapshot:
+def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime, cursor: int | None) -> RepSnapshot:
     counts = dict(RotationCount.objects.filter(rule=rule).values_list("user_id", "assigned"))
     if rule.strategy == Strategy.WEIGHTED:
         return strategies.weighted(eligible, counts)
@@ -146,7 +139,7 @@ def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime) -> RepSn
         return strategies.least_loaded(eligible, counts)
     if rule.strategy == Strategy.BEST_PERFORMER:
         return strategies.best_performer(eligible, _recent_response_seconds([rep.user_id for rep in eligible], at))
-    return strategies.round_robin(eligible, rule.rotation_cursor)
+    return strategies.round_robin(eligible, cursor)
 
 
 def _account_owner_id(lead: Lead) -> tuple[int | None, str]:
@@ -226,14 +219,8 @@ def decide(lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozen
     """Who should get this lead now, and why (changes nothing). With `lock`, the rules'
     rotation rows are locked so the caller's writes stay fair under concurrency."""
     at = at or timezone.now()
-    rules = (
-        RoutingRule.objects.filter(active=True)
-        .select_related("team")
-        .prefetch_related("reps", "team__members")
-        .order_by("position", "id")
-    )
     tried: list[dict] = []
-    for rule in rules:
+    for rule in policies.routing_rules():  # cached for a few seconds; rotation state is read below
         reason = mismatch(rule, lead)
         if reason:
             tried.append({"rule": rule.name, "matched": False, "why": reason})
@@ -248,20 +235,18 @@ def decide(lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozen
             detail = f"{why}: {reps[0].username} {', '.join(reps[0].reasons)}" if reps else "no account owner found"
             tried.append({"rule": rule.name, "matched": True, "why": f"{detail}; falling through"})
             continue
+        cursor = None
         if lock:
             # Serialise decisions per rule, so rotation state and counts stay consistent.
-            rule.rotation_cursor = (
-                RoutingRule.objects.select_for_update().values_list("rotation_cursor", flat=True).get(pk=rule.pk)
-            )
-        pool = [user.pk for user in rule.reps.all()] or (
-            [user.pk for user in rule.team.members.all()] if rule.team else []
-        )
-        reps = load_reps(pool, at)
+            cursor = RoutingRule.objects.select_for_update().values_list("rotation_cursor", flat=True).get(pk=rule.pk)
+        elif rule.strategy == Strategy.ROUND_ROBIN:
+            cursor = RoutingRule.objects.values_list("rotation_cursor", flat=True).get(pk=rule.pk)
+        reps = load_reps(rule.pool_ids, at)
         _assess(reps, lead, at, exclude)
         eligible = [rep for rep in reps if rep.eligible]
         if eligible:
             tried.append({"rule": rule.name, "matched": True})
-            chosen = _pick(rule, eligible, at)
+            chosen = _pick(rule, eligible, at, cursor)
             return _finish(Decision(ASSIGNED, chosen.user_id, rule, rule.team_id), tried, reps, at)
         if rule.fallback == Fallback.NEXT_RULE:
             tried.append({"rule": rule.name, "matched": True, "why": "nobody eligible; trying the next rule"})
@@ -338,6 +323,10 @@ def assign_lead(lead_id: int, at: datetime | None = None) -> Decision | None:
             changed = _give(lead, decision, at)
             lead.save(update_fields=[*changed, "routing_trace", "updated_at"])
             record_event(lead, "lead.assigned", at=at, actor_label="routing", **_event_data(decision))
+            log.info(
+                "lead %s assigned to user %s (%s)", lead.pk, decision.chosen_id, decision.outcome,
+                extra={"lead_id": lead.pk},
+            )  # fmt: skip
         else:
             lead.team_id = decision.team_id or lead.team_id
             lead.route_after = at + RETRY_ROUTING
@@ -346,6 +335,7 @@ def assign_lead(lead_id: int, at: datetime | None = None) -> Decision | None:
                 enroll(lead, at=at)  # waiting for the next opening: the cadence plan starts there
             if previous_outcome != decision.outcome:
                 record_event(lead, f"lead.{decision.outcome}", at=at, actor_label="routing", **_event_data(decision))
+                log.info("lead %s not assigned: %s", lead.pk, decision.outcome, extra={"lead_id": lead.pk})
     return decision
 
 
@@ -408,6 +398,7 @@ def reassign_if_untouched(lead_id: int, at: datetime | None = None) -> str:
                 previous_owner=previous.get_username(), manager=manager.get_username() if manager else None,
                 reason=f"not attempted by {previous.get_username()} and {count - 1} other rep(s) in time",
             )  # fmt: skip
+            log.info("lead %s escalated to the manager's queue", lead.pk, extra={"lead_id": lead.pk})
             _alert_manager(
                 lead, manager, f"Lead L-{lead.pk} needs you: nobody called it",
                 f"{lead.display_name} ({lead.company or 'no company'}) was not called in time after "
@@ -421,6 +412,10 @@ def reassign_if_untouched(lead_id: int, at: datetime | None = None) -> str:
         record_event(
             lead, "lead.reassigned", at=at, actor_label="routing", previous_owner=previous.get_username(),
             reason=f"no attempt within {waited} min", **_event_data(decision),
+        )  # fmt: skip
+        log.info(
+            "lead %s reassigned from user %s to user %s", lead.pk, previous.pk, decision.chosen_id,
+            extra={"lead_id": lead.pk},
         )  # fmt: skip
         _alert_manager(
             lead, manager, f"Lead L-{lead.pk} reassigned: {previous.get_username()} did not call in time",

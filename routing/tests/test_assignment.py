@@ -220,3 +220,18 @@ def test_intake_assigns_a_new_lead_through_the_queue(
     assert lead.owner is not None and lead.stage == "assigned" and lead.route_after is None
     assert lead.events.filter(kind="lead.assigned").count() == 1
     assert lead.routing_trace["outcome"] == "assigned"
+
+
+def test_edits_to_rules_and_rep_calendars_apply_to_the_next_decision(reps, rule, make_lead, now):
+    """Rules and reps' hours/leave/territories are cached for a few seconds (leads.policies);
+    an edit in this process must still count at once."""
+    ava, ben, cleo = reps
+    lead = make_lead()
+    assert decide(lead, now).chosen_id == ava.pk  # fills the caches
+    LeavePeriod.objects.create(rep=ava.rep_profile, starts_on=now.date(), ends_on=now.date() + timedelta(days=3))
+    assert decide(lead, now).chosen_id == ben.pk
+    rule.reps.set([cleo])
+    assert decide(lead, now).chosen_id == cleo.pk
+    rule.active = False
+    rule.save()
+    assert decide(lead, now).outcome == "unrouted"
