@@ -36,6 +36,18 @@ class BenchError(Exception):
     """The bench could not run; the message says why and what to do."""
 
 
+def bench_main(main: Callable[[], int], script: str) -> None:
+    """Run a bench's main() as a script: its exit status, or 2 with one sentence when the
+    bench could not run (BenchError), 130 on Ctrl-C."""
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        print(f"{script}: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
 def say(message: str = "") -> None:
     print(message, flush=True)
 

@@ -32,7 +32,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from common import (
     ROOT,
     BenchError,
     Gunicorn,
+    bench_main,
     free_port,
     print_rows,
     queue_depth,
@@ -538,10 +538,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"bench/intake.py: {error}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    bench_main(main, "bench/intake.py")

@@ -70,6 +70,7 @@ from common import (
     CpuMeter,
     Gunicorn,
     Postgres,
+    bench_main,
     free_port,
     machine_facts,
     print_rows,
@@ -730,10 +731,4 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"bench/live.py: {error}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    bench_main(main, "bench/live.py")

@@ -90,6 +90,7 @@ from common import (
     CpuMeter,
     Gunicorn,
     Postgres,
+    bench_main,
     descendant_pids,
     free_port,
     machine_facts,
@@ -1499,10 +1500,4 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"bench/pipeline.py: {error}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    bench_main(main, "bench/pipeline.py")
