@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 export PORT WS_PORT
 
-.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live clean
+.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live bench-dashboard bench-routing bench-cadences drills clean
 
 help:
 	@echo "make venv          create .venv and install requirements-test.txt (only when they changed)"
@@ -27,6 +27,10 @@ help:
 	@echo "make bench-intake  run bench/intake.py (BENCH_ARGS=... passed to it)"
 	@echo "make bench-pipeline run bench/pipeline.py: submission -> owner and acknowledgment with workers (BENCH_ARGS=...)"
 	@echo "make bench-live    run bench/live.py: submission -> lead.assigned on the reps' open websockets (BENCH_ARGS=...)"
+	@echo "make bench-dashboard run bench/dashboard.py: dashboard and metrics API on 1M leads / 5M attempts (BENCH_ARGS=...)"
+	@echo "make bench-routing  run bench/routing.py: leads/s routed and submission -> owner vs single-row UPDATEs (BENCH_ARGS=...)"
+	@echo "make bench-cadences run bench/cadences.py: lateness of 100,000 planned steps, one worker (BENCH_ARGS=...)"
+	@echo "make drills        fault drills on private PostgreSQL + Redis: Redis down, worker SIGKILL, PostgreSQL down, websocket drop"
 	@echo "make clean         remove db.sqlite3, staticfiles and test artifacts (keeps .venv)"
 
 # --- virtualenv ---------------------------------------------------------------------------
@@ -102,6 +106,20 @@ bench-pipeline: venv
 bench-live: venv
 	@bash scripts/ensure-redis
 	$(PY) bench/live.py $(BENCH_ARGS)
+
+bench-dashboard: venv
+	$(PY) bench/dashboard.py $(BENCH_ARGS)
+
+bench-routing: venv
+	@bash scripts/ensure-redis
+	$(PY) bench/routing.py $(BENCH_ARGS)
+
+bench-cadences: venv
+	@bash scripts/ensure-redis
+	$(PY) bench/cadences.py $(BENCH_ARGS)
+
+drills: venv
+	$(PY) bench/drills.py $(BENCH_ARGS)
 
 # --- housekeeping ------------------------------------------------------------------------------
 clean:
