@@ -235,3 +235,23 @@ def test_edits_to_rules_and_rep_calendars_apply_to_the_next_decision(reps, rule,
     rule.active = False
     rule.save()
     assert decide(lead, now).outcome == "unrouted"
+
+
+def test_the_sweeper_leaves_a_lead_to_its_own_queued_job_and_steps_in_when_it_is_lost(
+    client, reps, rule, intake_key, run_jobs, real_redis, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from routing.sweeper import sweep
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/leads", data=json.dumps({"email": "late@firm.io", "inquiry_type": "demo_request"}),
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {intake_key}",
+        )  # fmt: skip
+    later = timezone.now() + timedelta(minutes=1)  # a backlog: the job is still waiting
+    assert sweep(later)["routing"] == 0  # its intake job will route it: no second job
+    real_redis.flushdb()  # the job is lost (Redis restarted empty)
+    assert sweep(later)["routing"] == 1
+    assert run_jobs() == 1
+    assert Lead.objects.get(pk=response.json()["id"]).owner is not None
