@@ -26,4 +26,5 @@ urlpatterns = [
     path("leads/<int:pk>/stage/", workspace.change_stage_view, name="workspace-stage"),
     path("leads/<int:pk>/notes/", workspace.add_note_view, name="workspace-note"),
     path("leads/<int:pk>/handover/", workspace.hand_over_view, name="workspace-handover"),
+    path("leads/<int:pk>/steps/<int:number>/done/", workspace.complete_task_view, name="workspace-step-done"),
 ]

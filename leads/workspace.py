@@ -360,6 +360,33 @@ def add_note_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def complete_task_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The rep did a task step of the cadence (a LinkedIn request, a research note...):
+    mark it done; the rest of the plan follows (cadences.progress.complete_step). Call
+    steps are done by logging the call, which counts as an attempt."""
+    from cadences.models import Channel, PlannedStep, StepStatus
+    from cadences.progress import complete_step
+
+    lead = _lead_for_action(request, pk)
+    planned = (
+        PlannedStep.objects.filter(enrollment__lead=lead, number=number, channel=Channel.TASK)
+        .order_by("-enrollment__started_at", "-pk")
+        .first()
+    )
+    if planned is None:
+        raise Http404("No such step in this lead's plan.")
+    if planned.status != StepStatus.SCHEDULED:
+        messages.info(request, f"Step {number} is already {planned.get_status_display().lower()}.")
+    else:
+        complete_step(planned.pk, by=request.user)
+        messages.success(request, f"Step {number} done.")
+    if request.POST.get("back") == "queue":
+        return redirect("workspace-queue")
+    return redirect(reverse("workspace-lead", args=[lead.pk]) + "#plan")
+
+
+@login_required
+@require_POST
 def hand_over_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for_action(request, pk)
     form = HandoverForm(request.POST, lead=lead)

@@ -187,3 +187,26 @@ def test_the_page_shows_times_in_the_reps_time_zone(client, rep, lead):
     assert "submitted Tue 24 Nov, 16:00" in html  # 11:00 in New York is 16:00 in London
     assert re.search(r'id="lead-local-time" data-tz="America/New_York">11:00<', html)  # the lead's own clock
     assert lead.first_contact_due_at - lead.submitted_at == timedelta(minutes=3)
+
+
+def test_a_task_step_is_marked_done_from_the_queue_and_the_plan_moves_on(client, rep, other_rep, lead):
+    from cadences.models import Cadence, PlannedStep
+    from cadences.progress import enroll
+
+    cadence = Cadence.objects.create(name="Partner tasks", position=0, sources=[lead.source])
+    cadence.steps.create(order=1, channel="task", name="Send a LinkedIn request", delay=timedelta(0))
+    cadence.steps.create(order=2, channel="task", name="Check the account", delay=timedelta(hours=1))
+    enroll(lead, at=TUESDAY_11_NY)
+    client.force_login(rep)
+    queue = client.get("/queue/").content.decode()
+    assert f'action="/leads/{lead.pk}/steps/1/done/"' in queue
+    client.force_login(other_rep)  # not theirs: 404, nothing changes
+    assert client.post(f"/leads/{lead.pk}/steps/1/done/").status_code == 404
+    client.force_login(rep)
+    response = client.post(f"/leads/{lead.pk}/steps/1/done/", {"back": "queue"})
+    assert response.status_code == 302 and response["Location"] == "/queue/"
+    steps = dict(PlannedStep.objects.filter(enrollment__lead=lead).values_list("number", "status"))
+    assert steps == {1: "done", 2: "scheduled"}
+    assert "Step 1 is already done" in client.post(f"/leads/{lead.pk}/steps/1/done/", follow=True).content.decode()
+    assert client.post(f"/leads/{lead.pk}/steps/9/done/").status_code == 404
+    assert f'action="/leads/{lead.pk}/steps/2/done/"' in page(client, rep, lead)
