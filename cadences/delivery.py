@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cadences.messages import unsubscribe_url
 from leadops.transports import Outgoing, TransportError, transport_for
 from leads.choices import MessageState
 from leads.messaging import _failed
@@ -64,13 +65,26 @@ def _no_flush_wait() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+def _headers(message: Message) -> tuple[tuple[str, str], ...]:
+    """Cadence emails carry the one-click unsubscribe of RFC 8058, which mail providers
+    expect from senders of follow-up mail (the footer link stays for people)."""
+    if message.channel != "email":
+        return ()
+    return (
+        ("List-Unsubscribe", f"<{unsubscribe_url(message.lead_id)}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+
+
 def _deliver_chunk(messages: list[Message]) -> int:
     done: list[tuple[Message, str, object]] = []
     for message in _claim(messages):
         message.attempts += 1
         try:
             reference = transport_for(message.channel).send(
-                Outgoing(recipient=message.recipient, subject=message.subject, body=message.body)
+                Outgoing(
+                    recipient=message.recipient, subject=message.subject, body=message.body, headers=_headers(message)
+                )
             )
         except TransportError as error:
             _failed(message, str(error))

@@ -23,11 +23,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What a transport needs: recipient, subject (email only) and body."""
+    """What a transport needs: recipient, subject and headers (email only) and body."""
 
     recipient: str
     body: str
     subject: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class TransportError(Exception):
@@ -49,7 +50,9 @@ class EmailTransport(Transport):
 
     def send(self, outgoing: Outgoing) -> str:
         try:
-            EmailMessage(outgoing.subject, outgoing.body, to=[outgoing.recipient]).send()
+            EmailMessage(
+                outgoing.subject, outgoing.body, to=[outgoing.recipient], headers=dict(outgoing.headers)
+            ).send()
         except OSError as error:
             raise TransportError(str(error)) from error
         return ""

@@ -37,6 +37,9 @@ def test_it_sends_an_email_step_at_its_due_time_and_counts_no_attempt(make_lead,
     assert "> We need a demo for 40 reps next week." in email.body  # every touch quotes the inquiry
     assert "Rita Rep, LeadOps Demo Co" in email.body
     assert "No more emails: https://leadops.example/unsubscribe/" in email.body
+    unsubscribe = email.extra_headers["List-Unsubscribe"]  # one click from the mail client (RFC 8058)
+    assert unsubscribe.startswith("<https://leadops.example/unsubscribe/") and unsubscribe.endswith("/>")
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     first = step(lead, 1)
     assert (first.status, first.done_at, first.message.state) == ("done", TUESDAY_10_NY, "sent")
     assert first.message.dedupe_key == f"cadence:{first.pk}" and first.message.purpose == "cadence"
