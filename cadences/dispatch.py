@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 
 import redis
 from django.db import transaction
-from django.db.models import CharField, Min, OuterRef, Subquery, Value
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -48,7 +48,6 @@ from cadences import messages, progress, schedule
 from cadences.delivery import deliver_messages
 from cadences.models import (
     AUTOMATIC_CHANNELS,
-    TASK_CHANNELS,
     Enrollment,
     EnrollmentState,
     OptOut,
@@ -56,10 +55,9 @@ from cadences.models import (
     StepStatus,
 )
 from cadences.wakeups import wake_on_commit
-from leadops.push import push_on_commit, team_group, user_group
 from leadops.queues import enqueue_now, get_queue
 from leads.models import LeadEvent, Message
-from leads.notifications import lead_summary
+from leads.notifications import announce_due_tasks
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -267,43 +265,9 @@ def run_batch(*, only: list[int] | None = None, limit: int | None = None) -> Bat
         batch.announce(tasks)
         LeadEvent.objects.bulk_create(batch.events)
         batch.replan()
-        _push_due_tasks(tasks, batch.events)
+        announce_due_tasks(batch.events, {planned.enrollment.lead_id: planned.enrollment.lead for planned in tasks})
         _complete_finished({planned.enrollment_id: planned.enrollment for planned in automatic}, finished)
     return result
-
-
-def _push_due_tasks(tasks: list[PlannedStep], events: list[LeadEvent]) -> None:
-    """The owner's and the team's open pages hear of each call or task step now due
-    ("task.due", the shape leads.notifications gives it), after the commit. Built here for
-    the whole batch from its locked rows and one query, instead of a few queries per step
-    after the commit: that cost the dispatcher seconds of lateness at 30 calls a second."""
-    announced = [event for event in events if event.kind == "task.due"]
-    if not announced:
-        return
-    leads = {planned.enrollment.lead_id: planned.enrollment.lead for planned in tasks}
-    next_due = dict(
-        PlannedStep.objects.filter(
-            enrollment__lead_id__in=list(leads),
-            enrollment__state=EnrollmentState.ACTIVE,
-            status=StepStatus.SCHEDULED,
-            channel__in=TASK_CHANNELS,
-        )
-        .values("enrollment__lead_id")
-        .annotate(first=Min("due_at"))
-        .values_list("enrollment__lead_id", "first")
-    )
-    for event in announced:
-        lead = leads[event.lead_id]
-        groups = [user_group(lead.owner_id)] if lead.owner_id else []
-        if lead.team_id:
-            groups.append(team_group(lead.team_id))
-        task = {key: event.data.get(key) for key in ("step", "channel", "due_at", "title")}
-        payload = {
-            "lead": lead_summary(lead, next_step_due_at=next_due.get(lead.pk)),
-            "change": {"kind": event.kind, "at": event.at, "actor": event.actor_name, "event": event.pk},
-            "task": task,
-        }
-        push_on_commit(groups, "task.due", payload)
 
 
 def _set_messages(outgoing: list[tuple[PlannedStep, Message]], finished: datetime) -> None:

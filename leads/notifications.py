@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 
 from leadops.push import push_on_commit, team_group, user_group
@@ -67,22 +67,23 @@ def groups_for(user, *, dashboard: bool = False) -> list[str]:
     return groups
 
 
-def _next_step_due(lead_id: int):
-    """When the lead's next call or task step is due (the cadence engine), else None."""
+def _next_steps_due(lead_ids) -> dict:
+    """Lead id -> when its next call or task step is due (the cadence engine); leads with
+    none are absent."""
     try:
         from cadences.models import TASK_CHANNELS, PlannedStep, StepStatus
     except ImportError:  # the cadence engine is not installed
-        return None
-    return (
+        return {}
+    return dict(
         PlannedStep.objects.filter(
-            enrollment__lead_id=lead_id,
+            enrollment__lead_id__in=list(lead_ids),
             enrollment__state="active",
             status=StepStatus.SCHEDULED,
             channel__in=TASK_CHANNELS,
         )
-        .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
+        .values("enrollment__lead_id")
+        .annotate(first=Min("due_at"))
+        .values_list("enrollment__lead_id", "first")
     )
 
 
@@ -96,7 +97,7 @@ def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
     from leads.alerts import sla_warning_at
 
     if next_step_due_at is NOT_GIVEN:
-        next_step_due_at = _next_step_due(lead.pk)
+        next_step_due_at = _next_steps_due([lead.pk]).get(lead.pk)
 
     owner = lead.owner if lead.owner_id else None
     return {
@@ -124,16 +125,20 @@ def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
     }
 
 
+def _change(event: LeadEvent) -> dict:
+    return {"kind": event.kind, "at": event.at, "actor": event.actor_name, "event": event.pk}
+
+
+def _task(event: LeadEvent) -> dict:
+    return {key: event.data.get(key) for key in ("step", "channel", "due_at", "title")}
+
+
 def _payload(lead_id: int, event: LeadEvent, **extra) -> Callable[[], dict]:
     """The event body, built when the push leaves (after the commit)."""
 
     def build() -> dict:
         lead = Lead.objects.select_related("owner").get(pk=lead_id)
-        return {
-            "lead": lead_summary(lead),
-            "change": {"kind": event.kind, "at": event.at, "actor": event.actor_name, "event": event.pk},
-            **extra,
-        }
+        return {"lead": lead_summary(lead), "change": _change(event), **extra}
 
     return build
 
@@ -177,8 +182,7 @@ def _moved(lead: Lead, event: LeadEvent) -> None:
 
 
 def _task_due(lead: Lead, event: LeadEvent) -> None:
-    task = {key: event.data.get(key) for key in ("step", "channel", "due_at", "title")}
-    push_on_commit(_audience(lead, event.data.get("owner_id")), "task.due", _payload(lead.pk, event, task=task))
+    push_on_commit(_audience(lead, event.data.get("owner_id")), "task.due", _payload(lead.pk, event, task=_task(event)))
 
 
 def _sla(lead: Lead, event: LeadEvent) -> None:
@@ -208,6 +212,23 @@ def announce(lead: Lead, event: LeadEvent) -> None:
         handler(lead, event)
     if event.kind in BREACH_COUNTER_KINDS or (event.kind == "attempt.logged" and event.data.get("number") == 1):
         push_on_commit([LEADERSHIP_GROUP], "dashboard.breaches", {"cause": event.kind})
+
+
+def announce_due_tasks(events, leads: dict[int, Lead]) -> None:
+    """ "task.due" for a whole batch of steps (the cadence dispatcher, whose rows `leads`
+    are, locked): the bodies are built now from those rows and one query for every lead's
+    next step, then pushed after the commit. Building each body after the commit, as
+    announce() does, cost a few queries per step: seconds of lateness at 30 calls a second."""
+    due = [event for event in events if event.kind == "task.due"]
+    next_due = _next_steps_due({event.lead_id for event in due}) if due else {}
+    for event in due:
+        lead = leads[event.lead_id]
+        payload = {
+            "lead": lead_summary(lead, next_step_due_at=next_due.get(lead.pk)),
+            "change": _change(event),
+            "task": _task(event),
+        }
+        push_on_commit(_audience(lead, event.data.get("owner_id")), "task.due", payload)
 
 
 def announce_events(events) -> None:
