@@ -16,6 +16,7 @@ import http.client
 import os
 import platform
 import resource
+import secrets
 import signal
 import socket
 import subprocess
@@ -163,6 +164,52 @@ def redis_client(url: str):
     import redis
 
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+def server_env(database_url: str, redis_url: str, email_url: str, **extra: str) -> dict[str, str]:
+    """The environment the bench's servers and workers run with: production settings
+    (DEBUG off, a throwaway SECRET_KEY) on plain http over loopback, warnings only."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "EMAIL_URL": email_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
+
+
+def browser_login_env(demo_password: str) -> dict[str, str]:
+    """What benches that sign reps in through the login form add: session cookies over
+    plain http, a known demo password, and plain static storage (the login page links its
+    CSS through {% static %}; no collectstatic into the shared tree)."""
+    return {
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "DEMO_PASSWORD": demo_password,
+        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    }
+
+
+def claim_redis_db(url: str, marker: str, env_var: str):
+    """A bench's dedicated Redis db, flushed and marked as the bench's own. Refused when it
+    holds keys without the marker: someone else's db (tests and other benches share the
+    server), which must not be flushed."""
+    redis = redis_client(url)
+    keys = redis.dbsize()
+    if keys and not redis.exists(marker):
+        raise BenchError(
+            f"Redis {url} holds {keys} keys this bench did not write (someone else's db?): pick an empty db"
+            f" with --redis-url (or {env_var}), or flush that one yourself if it is yours."
+        )
+    redis.flushdb()
+    redis.set(marker, "1")
+    return redis
 
 
 def queue_depth(url: str) -> int:

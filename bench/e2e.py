@@ -64,7 +64,6 @@ import datetime as dt
 import json
 import math
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -82,13 +81,15 @@ from common import (
     Gunicorn,
     Postgres,
     bench_main,
+    browser_login_env,
+    claim_redis_db,
     free_port,
     machine_facts,
     memory_mb,
     print_rows,
-    redis_client,
     run,
     say,
+    server_env,
     verdict,
 )
 from live import DEMO_PASSWORD, WS_PATH, Clients, Daphne, log_in
@@ -229,19 +230,6 @@ class RssSampler(threading.Thread):
 
 
 # --- judging a step ------------------------------------------------------------------------------
-
-
-def prepare_redis(url: str):
-    redis = redis_client(url)
-    keys = redis.dbsize()
-    if keys and not redis.exists(REDIS_MARKER):
-        raise BenchError(
-            f"Redis {url} holds {keys} keys this bench did not write (someone else's db?): pick an empty db"
-            " with --redis-url (or BENCH_E2E_REDIS_URL), or flush that one yourself if it is yours."
-        )
-    redis.flushdb()
-    redis.set(REDIS_MARKER, "1")
-    return redis
 
 
 def first_arrivals(records: list[tuple]) -> dict[int, dict[int, float]]:
@@ -419,27 +407,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
     pg = Postgres(args.pg_url, args.database)
     pg_version = pg.ensure_database(fresh=True)
     mail_dir = Path(tempfile.mkdtemp(prefix="bench-e2e-mail-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg.url,
-        "REDIS_URL": args.redis_url,
-        "EMAIL_URL": f"filemail:///{mail_dir}",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "DEMO_PASSWORD": DEMO_PASSWORD,
-        # As bench/live.py: the login page's CSS through plain static storage, no collectstatic.
-        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+    env = server_env(pg.url, args.redis_url, f"filemail:///{mail_dir}", **browser_login_env(DEMO_PASSWORD))
     rates = args.rate_list
     try:
         say("  " + run(["bash", "scripts/ensure-redis"], env=env, what="scripts/ensure-redis").strip())
-        redis = prepare_redis(args.redis_url)
+        redis = claim_redis_db(args.redis_url, REDIS_MARKER, "BENCH_E2E_REDIS_URL")
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, what="manage.py migrate (bench database)")
         seeded = run([PYTHON, "manage.py", "seed_demo"], env=env, what="manage.py seed_demo")
         say(f"  {args.database}: recreated, migrated; seed_demo: {seeded.strip().splitlines()[0]}")

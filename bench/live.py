@@ -71,12 +71,14 @@ from common import (
     Gunicorn,
     Postgres,
     bench_main,
+    browser_login_env,
+    claim_redis_db,
     free_port,
     machine_facts,
     print_rows,
-    redis_client,
     run,
     say,
+    server_env,
     stop_process_group,
     verdict,
 )
@@ -390,19 +392,6 @@ def read_leads(pg: Postgres, tag: str) -> dict[int, dict]:
     }  # fmt: skip
 
 
-def prepare_redis(url: str):
-    redis = redis_client(url)
-    keys = redis.dbsize()
-    if keys and not redis.exists(REDIS_MARKER):
-        raise BenchError(
-            f"Redis {url} holds {keys} keys this bench did not write (someone else's db?): pick an empty db"
-            " with --redis-url (or BENCH_LIVE_REDIS_URL), or flush that one yourself if it is yours."
-        )
-    redis.flushdb()
-    redis.set(REDIS_MARKER, "1")
-    return redis
-
-
 def create_keys(env: dict) -> list[str]:
     keys = []
     for name, source in (("Website", "organic"), ("Google Ads", "paid_ads")):
@@ -436,26 +425,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
     say("  " + run(["bash", "scripts/ensure-postgres"], what="scripts/ensure-postgres").strip())
     pg = Postgres(args.pg_url, args.database)
     pg_version = pg.ensure_database(fresh=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg.url,
-        "REDIS_URL": args.redis_url,
-        "EMAIL_URL": "dummymail://",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "DEMO_PASSWORD": DEMO_PASSWORD,
-        # The login page links its CSS through {% static %}: plain storage, so no collectstatic
-        # into the shared tree is needed (static files play no part in what is measured).
-        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+    env = server_env(pg.url, args.redis_url, "dummymail://", **browser_login_env(DEMO_PASSWORD))
     say("  " + run(["bash", "scripts/ensure-redis"], env=env, what="scripts/ensure-redis").strip())
-    redis = prepare_redis(args.redis_url)
+    redis = claim_redis_db(args.redis_url, REDIS_MARKER, "BENCH_LIVE_REDIS_URL")
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, what="manage.py migrate (bench database)")
     seeded = run([PYTHON, "manage.py", "seed_demo"], env=env, what="manage.py seed_demo")
     say(f"  {args.database}: recreated, migrated; seed_demo: {seeded.strip().splitlines()[0]}")

@@ -68,7 +68,6 @@ import math
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -91,6 +90,7 @@ from common import (
     Gunicorn,
     Postgres,
     bench_main,
+    claim_redis_db,
     descendant_pids,
     free_port,
     machine_facts,
@@ -100,6 +100,7 @@ from common import (
     request,
     run,
     say,
+    server_env,
     stop_process_group,
     verdict,
 )
@@ -1022,19 +1023,6 @@ def run_census(env: dict, leads: int) -> dict:
 # --- main ----------------------------------------------------------------------------------------
 
 
-def prepare_redis(url: str):
-    redis = redis_client(url)
-    keys = redis.dbsize()
-    if keys and not redis.exists(REDIS_MARKER):
-        raise BenchError(
-            f"Redis {url} holds {keys} keys this bench did not write (someone else's db?): pick an empty db"
-            " with --redis-url (or BENCH_PIPELINE_REDIS_URL), or flush that one yourself if it is yours."
-        )
-    redis.flushdb()
-    redis.set(REDIS_MARKER, "1")
-    return redis
-
-
 def create_keys(env: dict) -> list[str]:
     keys = []
     for name, source in SOURCES:
@@ -1075,21 +1063,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
     pg = Postgres(args.pg_url, args.database)
     pg_version = pg.ensure_database(fresh=True)
     mail_dir = Path(tempfile.mkdtemp(prefix="bench-pipeline-mail-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg.url,
-        "REDIS_URL": args.redis_url,
-        "EMAIL_URL": args.email_url or f"filemail:///{mail_dir}",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+    env = server_env(pg.url, args.redis_url, args.email_url or f"filemail:///{mail_dir}")
     try:
         say("  " + run(["bash", "scripts/ensure-redis"], env=env, what="scripts/ensure-redis").strip())
-        redis = prepare_redis(args.redis_url)
+        redis = claim_redis_db(args.redis_url, REDIS_MARKER, "BENCH_PIPELINE_REDIS_URL")
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, what="manage.py migrate (bench database)")
         seeded = run([PYTHON, "manage.py", "seed_demo"], env=env, what="manage.py seed_demo")
         say(f"  {args.database}: recreated, migrated; seed_demo: {seeded.strip().splitlines()[0]}")

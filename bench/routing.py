@@ -61,7 +61,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -80,11 +79,12 @@ from common import (
     CpuMeter,
     Postgres,
     bench_main,
+    claim_redis_db,
     machine_facts,
     print_rows,
-    redis_client,
     run,
     say,
+    server_env,
     verdict,
 )
 from pipeline import NAMED_ACCOUNT_DOMAINS, LeadMaker, Workers, as_utc, ms, percentile, stats
@@ -577,24 +577,13 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
     pg = Postgres(args.pg_url, args.database)
     pg_version = pg.ensure_database(fresh=True)
     mail_dir = Path(tempfile.mkdtemp(prefix="bench-routing-mail-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg.url,
-        "REDIS_URL": args.redis_url,
-        "EMAIL_URL": f"filemail:///{mail_dir}",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "WARNING",
-        "LEADOPS_SWEEP_INTERVAL": "3600",  # the jobs are measured; the sweeper is the fallback
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+    # The jobs are measured; the sweeper is only the fallback.
+    env = server_env(pg.url, args.redis_url, f"filemail:///{mail_dir}", LEADOPS_SWEEP_INTERVAL="3600")
     workers = Workers(args.workers, env)
     redis = None
     try:
         say("  " + run(["bash", "scripts/ensure-redis"], env=env, what="scripts/ensure-redis").strip())
-        redis = prepare_redis_db(args.redis_url)
+        redis = claim_redis_db(args.redis_url, REDIS_MARKER, "BENCH_ROUTING_REDIS_URL")
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, what="manage.py migrate (bench database)")
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DEBUG", "SECRET_KEY",
                                                "ALLOWED_HOSTS", "LOG_LEVEL", "LEADOPS_SWEEP_INTERVAL")})  # fmt: skip
@@ -616,20 +605,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
                 redis.flushdb()
                 redis.set(REDIS_MARKER, "1")
         shutil.rmtree(mail_dir, ignore_errors=True)
-
-
-def prepare_redis_db(url: str):
-    """The dedicated Redis db, flushed; refused when it holds keys this bench did not write."""
-    redis = redis_client(url)
-    keys = redis.dbsize()
-    if keys and not redis.exists(REDIS_MARKER):
-        raise BenchError(
-            f"Redis {url} holds {keys} keys this bench did not write (someone else's db?): pick an empty db"
-            " with --redis-url (or BENCH_ROUTING_REDIS_URL), or flush that one yourself if it is yours."
-        )
-    redis.flushdb()
-    redis.set(REDIS_MARKER, "1")
-    return redis
 
 
 def measure(args, pg, pg_version, redis, workers, world, tag, stamp, started_at) -> int:  # noqa: C901
