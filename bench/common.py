@@ -255,22 +255,19 @@ def memory_mb(pid: int) -> dict[str, float] | None:
     return sizes or None
 
 
-class Gunicorn:
-    """gunicorn as Procfile.prod starts it (sync workers, access log on stdout), in its own
-    process group so that stopping it stops every worker. `ready_path` is requested until
-    the server answers (any status will do)."""
+class ServerProcess:
+    """A server the bench starts in its own process group (so stopping it stops its
+    workers too), its output in a log file; `ready()` says when it takes requests."""
 
-    def __init__(self, workers: int, port: int, env: dict, ready_path: str):
-        self.cmd = [
-            str(VENV_BIN / "gunicorn"), "leadops.wsgi:application", "--worker-class", "sync",
-            "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-            "--access-logfile", "-",
-        ]  # fmt: skip
-        self.port = port
-        self.env = env
-        self.ready_path = ready_path
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
+    name = "server"
+
+    def __init__(self, cmd: list[str], env: dict):
+        self.cmd, self.env = cmd, env
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{self.name}-", suffix=".log", delete=False)
         self.process: subprocess.Popen | None = None
+
+    def ready(self) -> bool:
+        raise NotImplementedError
 
     def start(self, timeout: float = 60) -> None:
         self.process = subprocess.Popen(
@@ -279,34 +276,20 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise BenchError(f"gunicorn exited with status {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                request(self.port, "GET", self.ready_path)
+                raise BenchError(f"{self.name} exited with status {self.process.returncode}:\n{self.log_tail()}")
+            if self.ready():
                 return
-            except OSError:
-                pass
             time.sleep(0.2)
-        raise BenchError(f"gunicorn did not answer on 127.0.0.1:{self.port} within {timeout:.0f} s:\n{self.log_tail()}")
+        raise BenchError(
+            f"{self.name} did not answer on 127.0.0.1:{self.port} within {timeout:.0f} s:\n{self.log_tail()}"
+        )
 
-    def worker_pids(self) -> list[int]:
-        return child_pids(self.process.pid) if self.process else []
-
-    def worker_rss_mb(self) -> list[float]:
-        return [sizes["rss"] for pid in self.worker_pids() if (sizes := memory_mb(pid)) and "rss" in sizes]
+    def log_lines(self) -> list[str]:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace").splitlines()
 
     def log_tail(self, lines: int = 40) -> str:
-        self.log.flush()
-        text = Path(self.log.name).read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def non_access_log_lines(self) -> list[str]:
-        """Lines of gunicorn's output that are not access-log lines (errors, tracebacks, boots)."""
-        self.log.flush()
-        return [
-            line
-            for line in Path(self.log.name).read_text(errors="replace").splitlines()
-            if not line.startswith("127.0.0.1 - ")
-        ]
+        return "\n".join(self.log_lines()[-lines:])
 
     def stop(self) -> None:
         stop_process_group(self.process)
@@ -315,6 +298,42 @@ class Gunicorn:
         self.log.close()
         with contextlib.suppress(OSError):
             os.unlink(self.log.name)
+
+
+class Gunicorn(ServerProcess):
+    """gunicorn as Procfile.prod starts it (sync workers, access log on stdout).
+    `ready_path` is requested until the server answers (any status will do)."""
+
+    name = "gunicorn"
+
+    def __init__(self, workers: int, port: int, env: dict, ready_path: str):
+        super().__init__(
+            [
+                str(VENV_BIN / "gunicorn"), "leadops.wsgi:application", "--worker-class", "sync",
+                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--no-control-socket",
+                "--access-logfile", "-",
+            ],
+            env,
+        )  # fmt: skip
+        self.port = port
+        self.ready_path = ready_path
+
+    def ready(self) -> bool:
+        try:
+            request(self.port, "GET", self.ready_path)
+            return True
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        return child_pids(self.process.pid) if self.process else []
+
+    def worker_rss_mb(self) -> list[float]:
+        return [sizes["rss"] for pid in self.worker_pids() if (sizes := memory_mb(pid)) and "rss" in sizes]
+
+    def non_access_log_lines(self) -> list[str]:
+        """Lines of gunicorn's output that are not access-log lines (errors, tracebacks, boots)."""
+        return [line for line in self.log_lines() if not line.startswith("127.0.0.1 - ")]
 
 
 def stop_process_group(process: subprocess.Popen | None, timeout: float = 15) -> None:

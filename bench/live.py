@@ -53,13 +53,10 @@ import os
 import re
 import secrets
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from common import (
     PYTHON,
@@ -70,6 +67,7 @@ from common import (
     CpuMeter,
     Gunicorn,
     Postgres,
+    ServerProcess,
     bench_main,
     browser_login_env,
     claim_redis_db,
@@ -79,7 +77,6 @@ from common import (
     run,
     say,
     server_env,
-    stop_process_group,
     verdict,
 )
 from pipeline import INTAKE_PATH, LeadMaker, Sender, Workers, client_summary, prepare_reps, stats
@@ -136,44 +133,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # --- processes and sessions --------------------------------------------------------------------
 
 
-class Daphne:
+class Daphne(ServerProcess):
     """daphne for /ws/ as Procfile.prod's `ws` starts it, in its own process group."""
 
+    name = "daphne"
+
     def __init__(self, port: int, env: dict):
-        self.port, self.env = port, env
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-live-daphne-", suffix=".log", delete=False)
-        self.process: subprocess.Popen | None = None
+        cmd = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "leadops.asgi:application"]
+        super().__init__(cmd, env)
+        self.port = port
 
-    def start(self, timeout: float = 60) -> None:
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "leadops.asgi:application"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"daphne exited with status {self.process.returncode}:\n{self.log_tail()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return
-            time.sleep(0.2)
-        raise BenchError(f"daphne did not listen on 127.0.0.1:{self.port} within {timeout:.0f} s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
+    def ready(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
 
     def problem_lines(self) -> list[str]:
-        self.log.flush()
-        text = Path(self.log.name).read_text(errors="replace").splitlines()
-        return [line for line in text if "ERROR" in line or "Traceback" in line or "CRITICAL" in line]
-
-    def stop(self) -> None:
-        stop_process_group(self.process)
-
-    def remove_log(self) -> None:
-        self.log.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.log.name)
+        return [line for line in self.log_lines() if "ERROR" in line or "Traceback" in line or "CRITICAL" in line]
 
 
 def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
