@@ -24,6 +24,7 @@ from cadences.models import (
     TASK_CHANNELS,
     Cadence,
     CadenceStep,
+    Channel,
     Enrollment,
     EnrollmentState,
     OptOut,
@@ -232,6 +233,16 @@ def after_attempt(lead: Lead, attempt: Attempt) -> Enrollment | None:
         record_event(lead, "cadence.replanned", actor_label=ACTOR, at=attempt.at, after=planned.number, moved=moved)
     complete_if_finished(enrollment, attempt.at)
     return enrollment
+
+
+def task_step(lead: Lead, number: int) -> PlannedStep | None:
+    """The lead's task step `number` in its latest plan, or None. Only task steps are done
+    by hand: a call step is done by logging the call, which counts as an attempt."""
+    return (
+        PlannedStep.objects.filter(enrollment__lead=lead, number=number, channel=Channel.TASK)
+        .order_by("-enrollment__started_at", "-pk")
+        .first()
+    )
 
 
 def complete_step(planned_step_id: int, *, by=None, at: datetime | None = None) -> PlannedStep | None:

@@ -364,15 +364,11 @@ def complete_task_view(request: HttpRequest, pk: int, number: int) -> HttpRespon
     """The rep did a task step of the cadence (a LinkedIn request, a research note...):
     mark it done; the rest of the plan follows (cadences.progress.complete_step). Call
     steps are done by logging the call, which counts as an attempt."""
-    from cadences.models import Channel, PlannedStep, StepStatus
-    from cadences.progress import complete_step
+    from cadences.models import StepStatus
+    from cadences.progress import complete_step, task_step
 
     lead = _lead_for_action(request, pk)
-    planned = (
-        PlannedStep.objects.filter(enrollment__lead=lead, number=number, channel=Channel.TASK)
-        .order_by("-enrollment__started_at", "-pk")
-        .first()
-    )
+    planned = task_step(lead, number)
     if planned is None:
         raise Http404("No such step in this lead's plan.")
     if planned.status != StepStatus.SCHEDULED:
