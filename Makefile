@@ -22,7 +22,7 @@ help:
 	@echo "make venv          create .venv and install requirements-test.txt (only when they changed)"
 	@echo "make run           migrate, seed demo data and start web + worker at http://127.0.0.1:$(PORT)/"
 	@echo "make test          run the tests (PYTEST_ARGS=... passed to pytest; DATABASE_URL=... for PostgreSQL)"
-	@echo "make lint          ruff check, ruff format --check, manage.py check, makemigrations --check"
+	@echo "make lint          ruff check, ruff format --check, manage.py check, makemigrations --check, lint-imports"
 	@echo "make prod          production layout locally: gunicorn :$(PORT), daphne /ws/ :$(WS_PORT), worker (needs SECRET_KEY)"
 	@echo "make bench-intake  run bench/intake.py (BENCH_ARGS=... passed to it)"
 	@echo "make bench-pipeline run bench/pipeline.py: submission -> owner and acknowledgment with workers (BENCH_ARGS=...)"
@@ -75,6 +75,7 @@ lint: venv
 	echo "ruff format --check";    $(VENV)/bin/ruff format --check . || rc=1; \
 	echo "manage.py check";        $(PY) manage.py check || rc=1; \
 	echo "makemigrations --check"; $(PY) manage.py makemigrations --check --dry-run || rc=1; \
+	echo "lint-imports (the apps' layers, .importlinter)"; $(VENV)/bin/lint-imports --no-cache || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "make lint: at least one check failed (see above)." >&2; fi; \
 	exit $$rc
 

@@ -65,13 +65,14 @@ from pathlib import Path
 
 from common import PYTHON, ROOT, BenchError, Gunicorn, Postgres, free_port, redis_client, run, say, stop_process_group
 from live import Daphne, log_in
+
 from pipeline import LeadMaker, Sender, count_backend_emails, create_keys, prepare_reps
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DRILLS = ("redis", "worker-kill", "postgres", "websocket")
 DRAIN_TIMEOUT = 240  # seconds: a worker reconnecting to Redis backs off up to 60 s, the sweep runs every 15 s
-DEMO_PASSWORD = "leadops-demo"  # leads/demo.py DEFAULT_DEMO_PASSWORD
-WS_REP = "rep.ava"  # owner of the demo named account acme-corp.com (leads/demo.py)
+DEMO_PASSWORD = "leadops-demo"  # demo/seed.py DEFAULT_DEMO_PASSWORD
+WS_REP = "rep.ava"  # owner of the demo named account acme-corp.com (demo/seed.py)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

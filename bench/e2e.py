@@ -93,6 +93,7 @@ from common import (
     verdict,
 )
 from live import DEMO_PASSWORD, WS_PATH, Clients, Daphne, log_in
+
 from pipeline import (
     GOAL_RSS_MB,
     INTAKE_PATH,

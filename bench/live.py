@@ -79,6 +79,7 @@ from common import (
     server_env,
     verdict,
 )
+
 from pipeline import INTAKE_PATH, LeadMaker, Sender, Workers, client_summary, prepare_reps, stats
 
 GOAL_P95_MS = 150.0

@@ -87,6 +87,7 @@ from common import (
     server_env,
     verdict,
 )
+
 from pipeline import NAMED_ACCOUNT_DOMAINS, LeadMaker, Workers, as_utc, ms, percentile, stats
 
 # This file is bench/routing.py: with bench/ first on sys.path, `import routing` (the Django

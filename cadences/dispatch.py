@@ -54,10 +54,10 @@ from cadences.models import (
     PlannedStep,
     StepStatus,
 )
-from cadences.wakeups import wake_on_commit
+from cadences.wakeups import DISPATCH_JOB, STEP_JOB, wake_on_commit
+from leadops import events
 from leadops.queues import enqueue_now, get_queue
 from leads.models import LeadEvent, Message
-from leads.notifications import announce_due_tasks
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -265,7 +265,8 @@ def run_batch(*, only: list[int] | None = None, limit: int | None = None) -> Bat
         batch.announce(tasks)
         LeadEvent.objects.bulk_create(batch.events)
         batch.replan()
-        announce_due_tasks(batch.events, {planned.enrollment.lead_id: planned.enrollment.lead for planned in tasks})
+        leads = {planned.enrollment.lead_id: planned.enrollment.lead for planned in tasks}
+        events.emit(events.TASKS_DUE, events=batch.events, leads=leads)
         _complete_finished({planned.enrollment_id: planned.enrollment for planned in automatic}, finished)
     return result
 
@@ -359,8 +360,6 @@ def dispatch(tick: int | None = None) -> dict:
     scheduler only moves the next second's tick into the queue at its next poll (up to a
     second later), and steps must not wait for that. Whatever arrives in the queue gets
     the worker at once (every due second has its own tick job, so nothing is left)."""
-    from cadences.tasks import dispatch_due_steps
-
     started = time.monotonic()
     totals: Counter = Counter()
     while True:
@@ -370,7 +369,7 @@ def dispatch(tick: int | None = None) -> dict:
         elapsed = time.monotonic() - started
         if result.more:
             if elapsed > MAX_JOB_SECONDS or (elapsed > YIELD_AFTER and _others_waiting()):
-                enqueue_now(dispatch_due_steps, None)  # continue behind the waiting jobs
+                enqueue_now(DISPATCH_JOB, None)  # continue behind the waiting jobs
                 break
             continue
         if tick is None or elapsed > MAX_JOB_SECONDS:
@@ -386,14 +385,12 @@ def dispatch(tick: int | None = None) -> dict:
 
 def run_step(planned_step_id: int) -> str:
     """Run one planned step (the per-step job); a job up to 1 s early waits for its time."""
-    from cadences.tasks import run_planned_step
-
     row = PlannedStep.objects.filter(pk=planned_step_id).values_list("status", "due_at", "notified_at").first()
     if row is None or row[0] != StepStatus.SCHEDULED or row[2] is not None:
         return "nothing to do"
     wait = (row[1] - timezone.now()).total_seconds()
     if wait > 1:
-        enqueue_now(run_planned_step, planned_step_id, at=row[1])
+        enqueue_now(STEP_JOB, planned_step_id, at=row[1])
         return "not due yet"
     if wait > 0:
         time.sleep(wait)

@@ -37,6 +37,7 @@ from leads import policies, sla
 from leads.actions import record_event
 from leads.choices import AttemptOutcome, Stage
 from leads.models import Attempt, Lead
+from routing.models import Team
 
 ACTOR = "cadences"
 # An automatic step run more than this late - after downtime, not a busy minute - moves
@@ -58,8 +59,6 @@ def calendar_for(lead: Lead) -> tuple[sla.BusinessCalendar, ZoneInfo]:
     """The lead's business calendar (its team's schedule, else its source's, else the
     default) and time zone."""
     if lead.team_id:
-        from routing.models import Team
-
         schedule_id = Team.objects.filter(pk=lead.team_id).values_list("schedule_id", flat=True).first()
     else:
         schedule_id = lead.lead_source.schedule_id

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from cadences import views
+from cadences import api, views
 
 urlpatterns = [
+    path("api/v1/inbound", api.InboundWebhook.as_view(), name="inbound"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="cadence-unsubscribe"),
 ]

@@ -24,28 +24,30 @@ from leadops.queues import get_queue
 
 log = logging.getLogger(__name__)
 TICK_JOB = "cadence-tick-{}"
+# The RQ jobs of cadences/tasks.py, by the dotted name RQ stores (cadences/tasks.py imports
+# the dispatcher, which wakes itself through this module).
+DISPATCH_JOB = "cadences.tasks.dispatch_due_steps"
+STEP_JOB = "cadences.tasks.run_planned_step"
 
 
 def wake_at(moments: Iterable[datetime]) -> int:
     """Schedule the dispatcher for each second in which a step falls due; returns the
     number of jobs written. Past seconds wake it at once."""
-    from cadences.tasks import dispatch_due_steps
-
     now = int(time.time())
     seconds = sorted({int(moment.timestamp()) for moment in moments})
     written = 0
     try:
         queue = get_queue()
         if seconds and seconds[0] < now:
-            queue.enqueue(dispatch_due_steps, None, failure_ttl=7 * 24 * 3600, result_ttl=600)
+            queue.enqueue(DISPATCH_JOB, None, failure_ttl=7 * 24 * 3600, result_ttl=600)
             written += 1
         if now in seconds:  # this very second: run now, waiting for the steps later in it
-            queue.enqueue(dispatch_due_steps, now, failure_ttl=7 * 24 * 3600, result_ttl=600)
+            queue.enqueue(DISPATCH_JOB, now, failure_ttl=7 * 24 * 3600, result_ttl=600)
             written += 1
         with queue.connection.pipeline() as pipeline:
             for second in (second for second in seconds if second > now):
                 queue.enqueue_at(
-                    datetime.fromtimestamp(second, UTC), dispatch_due_steps, second, job_id=TICK_JOB.format(second),
+                    datetime.fromtimestamp(second, UTC), DISPATCH_JOB, second, job_id=TICK_JOB.format(second),
                     failure_ttl=7 * 24 * 3600, result_ttl=600, pipeline=pipeline,
                 )  # fmt: skip
                 written += 1

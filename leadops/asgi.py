@@ -15,8 +15,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
-from leads.consumers import websocket_urlpatterns  # noqa: E402
+# The websocket routes, named by a setting as ROOT_URLCONF names the HTTP ones.
+websocket_urlpatterns = import_string(settings.WEBSOCKET_URLPATTERNS)
 
 application = ProtocolTypeRouter(
     {

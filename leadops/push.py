@@ -3,7 +3,7 @@ channel-layer groups once the current transaction commits.
 
     push_on_commit([user_group(lead.owner_id)], "lead.assigned", {"lead": summary})
 
-Each open page's websocket (leads/consumers.py) is a member of its user's group (and a
+Each open page's websocket (workspace/consumers.py) is a member of its user's group (and a
 manager's page of their teams' groups) and forwards the event as it is. Nothing leaves
 before the commit, so a page never shows a change that was rolled back; outside a
 transaction the event leaves at once.

@@ -1,7 +1,7 @@
 """One door to Redis for jobs: a queue object per process, enqueued after commit.
 
 Enqueueing never fails a request: if Redis is down the error is logged and the sweeper
-(leads/sweeper.py) re-enqueues the work once Redis answers again. That is why every job
+(pipeline/sweeper.py) re-enqueues the work once Redis answers again. That is why every job
 is idempotent and every piece of pending work is also visible in the database."""
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def get_queue(name: str = "default") -> Queue:
     return _state[key]
 
 
-def enqueue_now(func: Callable, *args, job_id: str | None = None, at: datetime | None = None) -> bool:
-    """Enqueue immediately (or at `at`); False, logged, when Redis cannot take it."""
+def enqueue_now(func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None) -> bool:
+    """Enqueue immediately (or at `at`); False, logged, when Redis cannot take it. `func` is
+    the job's function, or its dotted name (RQ stores jobs by that name anyway)."""
     try:
         queue = get_queue()
         if at is None:
@@ -56,7 +57,8 @@ def enqueue_now(func: Callable, *args, job_id: str | None = None, at: datetime |
             queue.enqueue_at(at, func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600)
         return True
     except redis.RedisError as error:
-        log.warning("could not enqueue %s%s: %s (the sweeper will retry)", func.__name__, args, error)
+        name = func if isinstance(func, str) else func.__name__
+        log.warning("could not enqueue %s%s: %s (the sweeper will retry)", name, args, error)
         return False
 
 
@@ -83,6 +85,6 @@ def sweep_enqueue(func: Callable, *args, job_id: str, also_pending: tuple[str, .
     return enqueue_now(func, *args, job_id=job_id)
 
 
-def enqueue_on_commit(func: Callable, *args, job_id: str | None = None, at: datetime | None = None) -> None:
+def enqueue_on_commit(func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None) -> None:
     """Enqueue once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: enqueue_now(func, *args, job_id=job_id, at=at))

@@ -52,9 +52,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # The lead's way through, bottom layer first (README "Layout"; checked by `make lint`).
     "leads",
     "routing",
     "cadences",
+    "notifications",
+    "pipeline",
+    "workspace",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +75,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "leadops.urls"
+WEBSOCKET_URLPATTERNS = "workspace.consumers.websocket_urlpatterns"  # leadops/asgi.py
 WSGI_APPLICATION = "leadops.wsgi.application"
 ASGI_APPLICATION = "leadops.asgi.application"
 
@@ -82,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "leadops.context_processors.workspace",
             ],
         },
     },
@@ -129,7 +137,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Reps, managers and leadership sign in at /accounts/login/ and land where they work
-# (leads/workspace.py: reps on /queue/, leadership on /dashboard/, managers choose).
+# (workspace/views.py: reps on /queue/, leadership on /dashboard/, managers choose).
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/start/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

@@ -8,6 +8,7 @@ import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from phonenumbers import timezone as phone_timezone
 
@@ -93,3 +94,13 @@ def _phone_zones(phone_e164: str) -> tuple[tuple[str, ...], str]:
         return (), ""
     zones = tuple(name for name in phone_timezone.time_zones_for_number(number) if is_time_zone(name))
     return zones, phonenumbers.region_code_for_number(number) or ""
+
+
+def viewer_zone(user) -> ZoneInfo:
+    """The zone a signed-in person reads times in: their rep profile's, else the
+    organisation's default."""
+    profile_zone = getattr(getattr(user, "rep_profile", None), "time_zone", None)
+    try:
+        return zone(profile_zone or settings.LEADOPS_DEFAULT_TIMEZONE)
+    except ValueError:
+        return zone(settings.LEADOPS_DEFAULT_TIMEZONE)

@@ -1,21 +1,23 @@
+"""The project's URLs: each app brings its own (leads: intake and forms; workspace: the
+rep's pages and lead API; reports: dashboards and metrics; cadences: inbound replies and
+unsubscribe; pipeline: /healthz)."""
+
 import os
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from leadops import views
-
 handler404 = "leadops.views.page_not_found"  # JSON under /api/
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", include("pipeline.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),  # sign in, out, password reset
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("leads.urls")),
-    path("", include("leads.dashboard_urls")),
+    path("", include("workspace.urls")),
+    path("", include("reports.urls")),
     path("", include("cadences.urls")),
 ]
 

@@ -13,12 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from leadops.queues import enqueue_on_commit
+from leadops import events
 from leadops.timezones import resolve_time_zone, zone
 from leads import enrichment, policies, scoring, sla
 from leads.intake import Submission
 from leads.models import Inquiry, Lead, LeadEvent, LeadSource
-from leads.notifications import announce
 
 DUPLICATE_WINDOW = timedelta(days=30)
 LEAD_FIELDS = (
@@ -47,12 +46,12 @@ class IntakeResult:
 
 
 def record_event(lead: Lead, kind: str, *, actor=None, actor_label: str = "", at=None, **data) -> LeadEvent:
-    """Add to the lead's timeline; the kinds pages and reps must hear about are pushed to
-    them after the commit, and hot assignments alerted (leads/notifications.py)."""
+    """Add to the lead's timeline; who hears about it follows TIMELINE_RECORDED in
+    pipeline/flow.py (the live pushes of notifications/live.py)."""
     event = LeadEvent.objects.create(
         lead=lead, kind=kind, actor=actor, actor_label=actor_label, at=at or timezone.now(), data=data
     )
-    announce(lead, event)
+    events.emit(events.TIMELINE_RECORDED, lead=lead, event=event)
     return event
 
 
@@ -185,8 +184,6 @@ def _join_existing(lead: Lead, submission: Submission, lead_source: LeadSource, 
 def lead_intake(submission: Submission, lead_source: LeadSource, *, actor_label: str) -> IntakeResult:
     """Store a submission: a new lead, a new inquiry on a recent lead (duplicate), or,
     when its `external_id` was seen before for this source, the earlier result."""
-    from leads.tasks import handle_new_inquiry
-
     if submission.external_id:
         earlier = (
             Inquiry.objects.select_related("lead")
@@ -224,7 +221,7 @@ def lead_intake(submission: Submission, lead_source: LeadSource, *, actor_label:
                     sla_policy=lead.sla_policy_id,
                     first_contact_by=lead.first_contact_due_at.isoformat() if lead.first_contact_due_at else None,
                 )
-            enqueue_on_commit(handle_new_inquiry, inquiry.pk, job_id=f"inquiry-{inquiry.pk}")
+            events.emit(events.INQUIRY_STORED, inquiry=inquiry)
     except IntegrityError:
         # The same external_id arrived twice at once: the other request stored it.
         earlier = Inquiry.objects.select_related("lead").filter(

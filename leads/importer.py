@@ -52,7 +52,6 @@ from leads.actions import DUPLICATE_WINDOW, build_lead
 from leads.choices import AckState, AttemptChannel, AttemptOutcome, Source, Stage
 from leads.intake import BOOLEAN_FIELDS, MAX_FUTURE_SKEW, TEXT_LIMITS, Submission, clean_submission
 from leads.models import Attempt, Inquiry, Lead, LeadEvent, LeadSource
-from routing.models import Team
 
 IMPORT_SOURCE_NAME, IMPORT_SOURCE_SLUG = "Import", "import"
 ACTOR = "import"
@@ -204,9 +203,9 @@ class _Owners:
             return None
         return found[0]
 
-    def team_of(self, user) -> Team | None:
+    def team_of(self, user):
         if user.pk not in self.teams:
-            self.teams[user.pk] = Team.objects.filter(members=user).order_by("name").first()
+            self.teams[user.pk] = user.teams.order_by("name").first()  # routing.Team.members
         return self.teams[user.pk]
 
 

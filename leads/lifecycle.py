@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from leadops import events
 from leads.actions import record_event
 from leads.choices import AttemptChannel, AttemptOutcome, Stage
 from leads.models import Attempt, Lead
@@ -50,8 +51,6 @@ def log_attempt(
 ) -> Attempt:  # fmt: skip
     """Record a touch by a rep (or their dialer): sets first attempt / first connected,
     moves the stage on, and tells the cadence (a connect or a reply stops it)."""
-    from cadences.progress import after_attempt
-
     validate_attempt(channel, outcome)
     at = at or timezone.now()
     with transaction.atomic():
@@ -80,14 +79,12 @@ def log_attempt(
             lead, "attempt.logged", actor=by, actor_label="" if by else source, at=at,
             number=number, channel=channel, outcome=outcome, note=note[:500],
         )  # fmt: skip
-        after_attempt(lead, attempt)
+        events.emit(events.ATTEMPT_LOGGED, lead=lead, attempt=attempt)
     return attempt
 
 
 def change_stage(lead: Lead, *, stage: str, reason: str = "", by=None, at: datetime | None = None) -> Lead:
     """Qualify, disqualify or convert a lead; the cadence stops on any decision."""
-    from cadences.progress import stop_cadence
-
     if stage not in DECISIONS:
         raise LifecycleError("stage", "Use qualified, disqualified or converted.")
     at = at or timezone.now()
@@ -108,5 +105,5 @@ def change_stage(lead: Lead, *, stage: str, reason: str = "", by=None, at: datet
         lead.reassign_due_at = None
         lead.save(update_fields=["stage", "decided_at", "converted_at", "reassign_due_at", "updated_at"])
         record_event(lead, "stage.changed", actor=by, at=at, **{"from": previous, "to": stage, "reason": reason[:500]})
-        stop_cadence(lead, reason=f"lead {stage}")
+        events.emit(events.LEAD_DECIDED, lead=lead, stage=stage, reason=reason)
     return lead

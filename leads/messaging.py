@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from leadops.queues import enqueue_on_commit
 from leadops.transports import Outgoing, TransportError, transport_for
 from leads.choices import MessageState
 from leads.models import Lead, LeadEvent, Message
@@ -24,17 +25,15 @@ SENDING_TIMEOUT = timedelta(minutes=5)
 
 def queue_message(lead: Lead, *, dedupe_key: str, **fields) -> Message | None:
     """Create an outbox message (once per dedupe key) and deliver it after commit."""
-    from leadops.queues import enqueue_on_commit
-    from leads.tasks import deliver_message as deliver_job
-
     message, created = Message.objects.get_or_create(dedupe_key=dedupe_key, defaults={"lead": lead, **fields})
     if created:
-        enqueue_on_commit(deliver_job, message.pk, job_id=f"message-{message.pk}")
+        enqueue_on_commit(deliver_message, message.pk, job_id=f"message-{message.pk}")
     return message if created else None
 
 
 def deliver_message(message_id: int) -> bool:
-    """Send one pending message; True when this call sent it."""
+    """Send one pending message; True when this call sent it. The RQ job of every outbox
+    message (enqueued by queue_message, and again by the sweeper)."""
     now = timezone.now()
     claimed = Message.objects.filter(pk=message_id, state=MessageState.PENDING, not_before__lte=now).update(
         state=MessageState.SENDING, claimed_at=now, attempts=F("attempts") + 1

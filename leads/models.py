@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.timezone import now
 
+from leads import choices
 from leads.choices import (
     AckState,
     AttemptChannel,
@@ -34,9 +35,7 @@ class ChoiceListValidator:
         self.choices_name = choices_name
 
     def __call__(self, value):
-        import leads.choices
-
-        allowed = set(getattr(leads.choices, self.choices_name).values)
+        allowed = set(getattr(choices, self.choices_name).values)
         if not isinstance(value, list) or any(item not in allowed for item in value):
             raise ValidationError(f"Use a list of: {', '.join(sorted(allowed))}.")
 

@@ -20,7 +20,6 @@ import holidays
 
 if TYPE_CHECKING:
     from leads.models import SlaPolicy
-    from routing.models import BusinessSchedule
 
 # When no policy matches (SPEC §3.1 "cold" targets): never leave a lead without a clock.
 FALLBACK_ASSIGN_WITHIN = timedelta(minutes=15)
@@ -68,8 +67,9 @@ class BusinessCalendar:
 STANDARD_CALENDAR = BusinessCalendar(weekly_hours=STANDARD_WEEK)
 
 
-def calendar_from_schedule(schedule: BusinessSchedule, country: str) -> BusinessCalendar:
-    """A schedule (with `hours` and `closed_days` prefetched) for a lead of `country`."""
+def calendar_from_schedule(schedule, country: str) -> BusinessCalendar:
+    """A business schedule (routing.models.BusinessSchedule, the lead source's or the
+    default; `hours` and `closed_days` prefetched) for a lead of `country`."""
     weekly: dict[int, list[tuple[time, time]]] = {}
     for row in schedule.hours.all():
         weekly.setdefault(row.weekday, []).append((row.opens, row.closes))

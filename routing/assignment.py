@@ -16,14 +16,13 @@ from django.db import transaction
 from django.db.models import Avg, Count, F
 from django.utils import timezone
 
-from cadences.progress import enroll
+from leadops import events
 from leadops.queues import enqueue_on_commit
-from leads import policies
 from leads.actions import record_event
 from leads.choices import Stage
 from leads.messaging import queue_message
 from leads.models import Lead
-from routing import strategies
+from routing import config, strategies
 from routing.eligibility import LeadPlace, RepSnapshot, reasons_to_pass_over
 from routing.models import (
     Fallback,
@@ -68,7 +67,7 @@ def _place(lead: Lead) -> LeadPlace:
 def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
     """Snapshots of these users with their open-lead counts. Status, capacity and open
     leads are read fresh (two queries); hours, territories and leave come from a cache of a
-    few seconds (leads.policies.rep_calendars), cleared when one of them is edited."""
+    few seconds (routing.config.rep_calendars), cleared when one of them is edited."""
     if not user_ids:
         return []
     users = list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("rep_profile"))
@@ -79,7 +78,7 @@ def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
         .values_list("owner_id", "open")
     )
     profiles = [profile for user in users if (profile := getattr(user, "rep_profile", None)) is not None]
-    calendars = policies.rep_calendars([profile.pk for profile in profiles], at.date()) if profiles else {}
+    calendars = config.rep_calendars([profile.pk for profile in profiles], at.date()) if profiles else {}
     snapshots = []
     for user in users:
         profile = getattr(user, "rep_profile", None)
@@ -220,7 +219,7 @@ def decide(lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozen
     rotation rows are locked so the caller's writes stay fair under concurrency."""
     at = at or timezone.now()
     tried: list[dict] = []
-    for rule in policies.routing_rules():  # cached for a few seconds; rotation state is read below
+    for rule in config.routing_rules():  # cached for a few seconds; rotation state is read below
         reason = mismatch(rule, lead)
         if reason:
             tried.append({"rule": rule.name, "matched": False, "why": reason})
@@ -296,11 +295,8 @@ def _give(lead: Lead, decision: Decision, at: datetime) -> list[str]:
         changed += _wall_clock_sla(lead)
     if decision.rule:
         _count_assignment(decision.rule, decision.chosen_id)
-    if lead.reassign_due_at:
-        from routing.tasks import reassign_if_untouched
-
-        enqueue_on_commit(reassign_if_untouched, lead.pk, at=lead.reassign_due_at)
-    enroll(lead, at=at)  # the cadence plan (once per lead; a no-op on reassignment)
+    # the escalation timer and the cadence plan (pipeline/flow.py)
+    events.emit(events.LEAD_ROUTED, lead=lead, at=at)
     return changed
 
 
@@ -332,7 +328,8 @@ def assign_lead(lead_id: int, at: datetime | None = None) -> Decision | None:
             lead.route_after = at + RETRY_ROUTING
             lead.save(update_fields=["team", "route_after", "routing_trace", "updated_at"])
             if decision.outcome == MORNING_QUEUE:
-                enroll(lead, at=at)  # waiting for the next opening: the cadence plan starts there
+                # waiting for the next opening: the cadence plan starts there
+                events.emit(events.LEAD_ROUTED, lead=lead, at=at)
             if previous_outcome != decision.outcome:
                 record_event(lead, f"lead.{decision.outcome}", at=at, actor_label="routing", **_event_data(decision))
                 log.info("lead %s not assigned: %s", lead.pk, decision.outcome, extra={"lead_id": lead.pk})
@@ -453,8 +450,6 @@ def accept_lead(lead: Lead, *, by) -> Lead:
 def set_rep_status(user, status: str) -> RepProfile:
     """A rep's availability (SPEC §6 /api/v1/me/status). Becoming available pulls in
     the leads waiting in the rep's teams' queues at once."""
-    from routing.tasks import route_waiting_leads
-
     with transaction.atomic():
         profile, _ = RepProfile.objects.select_for_update().get_or_create(user=user)
         if profile.status != status:
@@ -466,7 +461,7 @@ def set_rep_status(user, status: str) -> RepProfile:
                 Lead.objects.filter(team_id__in=team_ids, owner__isnull=True, route_after__isnull=False).update(
                     route_after=profile.status_changed_at
                 )
-                enqueue_on_commit(route_waiting_leads)
+                events.emit(events.REP_AVAILABLE, user=user)  # route the waiting leads now
     return profile
 
 

@@ -8,14 +8,13 @@ from datetime import timedelta
 from leadops.queues import sweep_enqueue
 from leads.models import Inquiry, Lead
 from routing.assignment import waiting_lead_ids
+from routing.tasks import assign_lead, reassign_if_untouched
 
 GRACE = timedelta(seconds=5)
 BATCH = 500
 
 
 def sweep(now) -> dict[str, int]:
-    from routing.tasks import assign_lead, reassign_if_untouched
-
     counts = {"routing": 0, "reassignments": 0}
     waiting = waiting_lead_ids(now - GRACE, limit=BATCH)
     # A new lead's own job (handle_new_inquiry, "inquiry-<id>") routes it: while that job

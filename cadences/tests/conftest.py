@@ -12,7 +12,7 @@ from cadences.models import Cadence, PlannedStep
 from cadences.progress import enroll
 from leadops.timezones import zone
 from leads.models import Lead, LeadEvent
-from leads.tests.test_push import layer, listen  # noqa: F401  (fixtures: the real channel layer)
+from notifications.tests.test_push import layer, listen  # noqa: F401  (fixtures: the real channel layer)
 
 NEW_YORK = zone("America/New_York")
 TUESDAY_10_NY = datetime(2026, 10, 13, 14, 0, tzinfo=UTC)  # Tuesday 13 October 2026, 10:00 EDT

@@ -20,7 +20,7 @@ from cadences.tests.conftest import TUESDAY_10_NY, events, local, ny, plan_rows,
 from leadops.push import user_group
 from leadops.queues import get_queue
 from leads.models import Attempt, Message
-from leads.sweeper import sweep
+from pipeline.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
 

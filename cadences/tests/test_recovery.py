@@ -15,7 +15,7 @@ from cadences import delivery, dispatch
 from cadences.tests.conftest import TUESDAY_10_NY, events, local, ny, plan_rows, step
 from leadops.queues import get_queue
 from leads.models import Message
-from leads.sweeper import sweep
+from pipeline.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from cadences.models import OptOut
 from cadences.tests.conftest import events, ny, plan_rows, step
 from leadops.queues import get_queue
 from leads.models import Lead
-from leads.sweeper import sweep
+from pipeline.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Indexes for the metrics (leads/metrics.py), measured with bench/dashboard.py on 1,000,000
+"""Indexes for the metrics (reports/metrics.py), measured with bench/dashboard.py on 1,000,000
 leads and 5,000,000 attempts:
 
 - lead_contact_waiting: the live breach counter reads open leads never attempted by their

@@ -19,7 +19,7 @@ from leads.acknowledgments import acknowledge_inquiry
 from leads.choices import AckState, MessageState
 from leads.messaging import deliver_message, mark_stuck_messages_uncertain
 from leads.models import Inquiry, Lead, Message
-from leads.sweeper import sweep
+from pipeline.sweeper import sweep
 
 TUESDAY_10_NY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 SATURDAY_14_NY = datetime(2026, 11, 21, 19, 0, tzinfo=UTC)

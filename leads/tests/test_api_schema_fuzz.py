@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from leadops.wsgi import application
 from leads.tests.fuzzing import examples
-from leads.tests.workspace_kit import make_lead
+from tests.workspace_kit import make_lead
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 INTAKE_KEY_OPERATIONS = ("/api/v1/leads", "/api/v1/inbound")

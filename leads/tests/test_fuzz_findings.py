@@ -10,7 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
 from leadops.parsing import row_id
-from leads.tests.workspace_kit import make_lead, make_team
+from tests.workspace_kit import make_lead, make_team
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from leads import importer, metrics
+from leads import importer
 from leads.models import Attempt, Inquiry, Lead, Message
+from reports import metrics
 from routing.models import BusinessSchedule, Team
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.actions import record_event
 from leads.models import IntakeKey, hash_intake_key
-from leads.tests.workspace_kit import XSS, make_lead, make_team
+from tests.workspace_kit import XSS, make_lead, make_team
 
 pytestmark = pytest.mark.django_db
 

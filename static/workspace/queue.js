@@ -1,7 +1,7 @@
 /* LeadOps queue page: pushed leads appear, move or leave without a reload.
  *
- * buildRow() makes the same row as leads/tables.py from a lead summary
- * (leads.notifications.lead_summary) and sortKey() the same order as leads/filters.py,
+ * buildRow() makes the same row as workspace/tables.py from a lead summary
+ * (notifications.live.lead_summary) and sortKey() the same order as workspace/filters.py,
  * so a live row sits where a reload would put it. Lead fields go in with textContent. */
 (function () {
   "use strict";

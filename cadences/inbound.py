@@ -1,0 +1,66 @@
+"""Inbound replies (email or SMS webhooks): match to the lead, record, stop the cadence,
+tell the owner. SMS "STOP" (and its usual synonyms) opts the lead out of SMS instead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cadences.progress import opt_out, stop_cadence
+from leads import enrichment
+from leads.actions import record_event
+from leads.messaging import queue_message
+from leads.models import Lead
+
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str  # "email" or "sms"
+    sender: str
+    body: str
+    subject: str = ""
+    received_at: datetime | None = None
+    reference: str = ""
+
+
+def find_lead(message: InboundMessage) -> Lead | None:
+    leads = Lead.objects.filter(junk=False).order_by("-submitted_at")
+    if message.channel == "email":
+        address = enrichment.normalize_email(message.sender.split("<")[-1].rstrip(">"))
+        return leads.filter(email_normalized=address).first()
+    try:
+        e164 = enrichment.parse_phone(message.sender, "").e164
+    except enrichment.PhoneParseError:
+        return None
+    return leads.filter(phone_e164=e164).first()
+
+
+def receive(message: InboundMessage) -> tuple[Lead | None, str]:
+    """Record an inbound message; returns (lead, what happened)."""
+    lead = find_lead(message)
+    if lead is None:
+        return None, "unmatched"
+    at = message.received_at or timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
+        if message.channel == "sms" and message.body.strip().lower() in STOP_WORDS:
+            opt_out(lead, "sms", source="SMS STOP", at=at)  # records lead.opted_out once
+            return lead, "opted_out"
+        record_event(
+            lead, "reply.received", actor_label="lead", at=at, channel=message.channel,
+            subject=message.subject[:300], body=message.body[:5000], reference=message.reference[:100],
+        )  # fmt: skip
+        stop_cadence(lead, reason=f"the lead replied by {message.channel}")
+        if lead.owner_id and lead.owner.email:
+            queue_message(
+                lead, dedupe_key=f"reply:{lead.pk}:{message.channel}:{message.reference or at.isoformat()}",
+                purpose="reply_alert", channel="email", recipient=lead.owner.email,
+                subject=f"{lead.display_name} replied (L-{lead.pk})",
+                body=f"{lead.display_name} replied by {message.channel}:\n\n{message.body[:2000]}",
+            )  # fmt: skip
+    return lead, "recorded"

@@ -1,0 +1,19 @@
+"""What every signed-in page's base template needs: the viewer's roles and where its live
+updates come from (the websocket of workspace/consumers.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from leadops.roles import REPS, in_group, is_manager
+
+
+def workspace(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "is_rep": in_group(user, REPS),
+        "is_manager": is_manager(user),
+        "live": {"user_id": user.pk, "ws_url": settings.LEADOPS_WS_URL.rstrip("/"), "sound_url": ""},
+    }

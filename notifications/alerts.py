@@ -1,0 +1,182 @@
+"""Alerts that do not wait for someone to look at the queue:
+
+- hot-lead alerts (SPEC §3.9): an SMS to the rep who got the lead and a message to the
+  team's Slack/Teams channel, each with name, company, phone, source, temperature and a
+  link. They go through the leads outbox (`queue_message`, unique dedupe keys), so each is
+  sent exactly once however often the assignment is retried;
+- the SLA watch: `sla_watch(now)`, run by the sweeper, records "sla.warning" when 80% of
+  a lead's first-contact time has gone without an attempt and "sla.breached" when it has
+  all gone. The timeline event is the once-guard: a lead gets each at most once, and
+  recording it pushes it to the rep's and team's open pages (notifications.live)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from leads import policies
+from leads.actions import record_event
+from leads.choices import Stage, Temperature
+from leads.messaging import queue_message
+from leads.models import Lead, LeadEvent
+from routing.models import RepProfile, Team
+
+log = logging.getLogger(__name__)
+WARNING_SHARE = 0.8  # warn when this share of the first-contact time has gone
+BREACH_LOOKBACK = timedelta(days=1)  # older breaches are history, not alerts
+MIN_WARNING_HORIZON = timedelta(hours=2)
+BATCH = 500
+OPEN_STAGES = (Stage.NEW, Stage.ASSIGNED)  # not attempted yet (an attempt moves the stage on)
+
+
+# --- the SLA clock's warning point ---------------------------------------------------------------
+
+
+def sla_target(lead: Lead) -> timedelta | None:
+    """The first-contact target of the lead's policy, else the time it was given."""
+    policy = next((policy for policy in policies.active_policies() if policy.pk == lead.sla_policy_id), None)
+    if policy is not None and policy.first_contact_within:
+        return policy.first_contact_within
+    if lead.first_contact_due_at and lead.submitted_at:
+        return max(lead.first_contact_due_at - lead.submitted_at, timedelta(0))
+    return None
+
+
+def sla_warning_at(lead: Lead) -> datetime | None:
+    """When 80% of the first-contact time has gone. Counted back from the due time, so a
+    lead that arrived after hours is warned about just before its due time next morning,
+    not in the middle of the night."""
+    due = lead.first_contact_due_at
+    target = sla_target(lead)
+    if due is None or target is None:
+        return None
+    return due - target * (1 - WARNING_SHARE)
+
+
+def _warning_horizon() -> timedelta:
+    targets = [policy.first_contact_within for policy in policies.active_policies() if policy.first_contact_within]
+    return max([target * (1 - WARNING_SHARE) for target in targets] + [MIN_WARNING_HORIZON])
+
+
+def _emit_once(lead_id: int, kind: str, now: datetime) -> bool:
+    """Record `kind` on the lead unless it has it already or was attempted meanwhile."""
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk=lead_id, first_attempt_at__isnull=True)
+            .first()
+        )
+        if lead is None or LeadEvent.objects.filter(lead_id=lead_id, kind=kind).exists():
+            return False
+        left = (lead.first_contact_due_at - now).total_seconds()
+        record_event(
+            lead, kind, at=now, actor_label="sla watch", due_at=lead.first_contact_due_at.isoformat(),
+            owner_id=lead.owner_id, seconds_left=round(left),
+        )  # fmt: skip
+    return True
+
+
+def sla_watch(now: datetime | None = None) -> dict[str, int]:
+    """Warn about leads at 80% of their first-contact time and flag breaches, once each."""
+    now = now or timezone.now()
+    waiting = Lead.objects.filter(
+        junk=False, first_attempt_at__isnull=True, stage__in=OPEN_STAGES, first_contact_due_at__isnull=False
+    )
+    counts = {"sla_warnings": 0, "sla_breaches": 0}
+    breached = (
+        waiting.filter(first_contact_due_at__lte=now, first_contact_due_at__gt=now - BREACH_LOOKBACK)
+        .filter(~Exists(LeadEvent.objects.filter(lead=OuterRef("pk"), kind="sla.breached")))
+        .order_by("first_contact_due_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for lead_id in list(breached):
+        counts["sla_breaches"] += _emit_once(lead_id, "sla.breached", now)
+    soon = (
+        waiting.filter(first_contact_due_at__gt=now, first_contact_due_at__lte=now + _warning_horizon())
+        .filter(~Exists(LeadEvent.objects.filter(lead=OuterRef("pk"), kind="sla.warning")))
+        .only("pk", "sla_policy_id", "submitted_at", "first_contact_due_at")
+        .order_by("first_contact_due_at")[:BATCH]
+    )
+    for lead in list(soon):
+        warning_at = sla_warning_at(lead)
+        if warning_at is not None and warning_at <= now:
+            counts["sla_warnings"] += _emit_once(lead.pk, "sla.warning", now)
+    return counts
+
+
+# --- hot-lead alerts -------------------------------------------------------------------------------
+
+
+def lead_link(lead: Lead) -> str:
+    return settings.LEADOPS_PUBLIC_URL.rstrip("/") + reverse("workspace-lead", args=[lead.pk])
+
+
+def alert_lines(lead: Lead) -> list[str]:
+    return [
+        f"Name: {lead.display_name or '-'}",
+        f"Company: {lead.company or '-'}",
+        f"Phone: {lead.phone or lead.phone_e164 or '-'}",
+        f"Source: {lead.get_source_display()}",
+        f"Temperature: {lead.get_temperature_display()}",
+        f"Open: {lead_link(lead)}",
+    ]
+
+
+def sms_text(lead: Lead) -> str:
+    phone = lead.phone_e164 or lead.phone or "no phone"
+    company = f", {lead.company}" if lead.company else ""
+    return (
+        f"HOT lead L-{lead.pk}: {lead.display_name}{company}, {phone}, {lead.get_source_display()}, "
+        f"{lead.get_temperature_display().lower()}. Call now: {lead_link(lead)}"
+    )
+
+
+def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
+    who = f"for {owner_name}" if owner_name else "waiting in the team's queue: nobody is available"
+    return f"Hot lead L-{lead.pk} {who}", "\n".join(alert_lines(lead))
+
+
+def hot_lead_alerts(lead: Lead, owner_id: int | None) -> list:
+    """Queue the SMS to the owner (once per lead and rep) and the team chat message (once
+    per lead) for a hot lead; returns the messages queued now."""
+    if lead.temperature != Temperature.HOT or lead.junk:
+        return []
+
+    queued = []
+    phone = RepProfile.objects.filter(user_id=owner_id).values_list("sms_phone", flat=True).first() if owner_id else ""
+    if phone:
+        queued.append(
+            queue_message(
+                lead,
+                dedupe_key=f"hot-sms:{lead.pk}:{owner_id}",
+                purpose="hot_alert",
+                channel="sms",
+                recipient=phone,
+                body=sms_text(lead),
+            )
+        )
+    webhook = (
+        Team.objects.filter(pk=lead.team_id).values_list("chat_webhook_url", flat=True).first() if lead.team_id else ""
+    )
+    if webhook:
+        owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
+        subject, body = chat_text(lead, (owner.get_full_name() or owner.get_username()) if owner else None)
+        queued.append(
+            queue_message(
+                lead,
+                dedupe_key=f"hot-chat:{lead.pk}",
+                purpose="hot_alert",
+                channel="chat",
+                recipient=webhook,
+                subject=subject,
+                body=body,
+            )
+        )
+    return [message for message in queued if message is not None]

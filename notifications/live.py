@@ -1,0 +1,238 @@
+"""Who hears about a lead's timeline event, live: the websocket pushes (through
+leadops.push) and, for hot leads, the alerts beyond the page (notifications.alerts).
+
+`announce()` is called by leads.actions.record_event for every event, so every change
+that passes the one door is announced. Most kinds are not announced at all (a dict
+lookup); the others push after the commit to the owner's group and the team's group
+(the team's managers):
+
+    lead.assigned                       -> "lead.assigned"   (+ hot-lead SMS and chat alert)
+    lead.reassigned, lead.handed_over,
+    lead.escalated                      -> "lead.reassigned" (also to the previous owner)
+    task.due                            -> "task.due"
+    sla.warning, sla.breached           -> the same kind
+    attempt.logged, stage.changed, lead.accepted, note.added, inquiry.repeated,
+    lead.opted_out, lead.morning_queue  -> "lead.updated"
+
+Each event carries the lead summary (`lead_summary`), read when the push leaves (after
+the commit), so it shows the committed state, cadence plan included.
+
+Open /dashboard/ pages (leadership and managers) join LEADERSHIP_GROUP instead and hear
+only `{"type": "dashboard.breaches", "cause": kind}` when an event may move the live breach
+counter (sla.warning, sla.breached, a first attempt, a stage change); the page then
+re-reads its counts with its own filters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Min, Q
+from django.urls import reverse
+
+from cadences.models import TASK_CHANNELS, PlannedStep, StepStatus
+from leadops.push import push_on_commit, team_group, user_group
+from leadops.roles import is_manager, sees_all_leads
+from leads.models import Lead, LeadEvent
+from notifications.alerts import hot_lead_alerts, sla_warning_at
+from routing.models import Team
+
+log = logging.getLogger(__name__)
+UPDATED_KINDS = (
+    "attempt.logged",
+    "stage.changed",
+    "lead.accepted",
+    "note.added",
+    "inquiry.repeated",
+    "lead.opted_out",
+    "lead.morning_queue",
+)
+MOVED_KINDS = ("lead.reassigned", "lead.handed_over", "lead.escalated")
+LEADERSHIP_GROUP = "leadops.leadership"  # open /dashboard/ pages: the live breach counter
+BREACH_COUNTER_KINDS = ("sla.warning", "sla.breached", "stage.changed")  # and a lead's first attempt
+
+
+def groups_for(user, *, dashboard: bool = False) -> list[str]:
+    """The groups a user's open pages join: their own; a manager's also their teams'. A
+    /dashboard/ page (leadership, managers) joins only the leadership group."""
+    if dashboard:
+        return [LEADERSHIP_GROUP] if sees_all_leads(user) else []
+    groups = [user_group(user.pk)]
+    if is_manager(user):
+        teams = list(Team.objects.filter(Q(manager=user) | Q(members=user)).values_list("pk", flat=True).distinct())
+        if not teams and user.is_superuser:
+            teams = list(Team.objects.values_list("pk", flat=True))
+        groups += [team_group(team_id) for team_id in sorted(set(teams))]
+    return groups
+
+
+def _next_steps_due(lead_ids) -> dict:
+    """Lead id -> when its next call or task step is due (the cadence engine); leads with
+    none are absent."""
+    return dict(
+        PlannedStep.objects.filter(
+            enrollment__lead_id__in=list(lead_ids),
+            enrollment__state="active",
+            status=StepStatus.SCHEDULED,
+            channel__in=TASK_CHANNELS,
+        )
+        .values("enrollment__lead_id")
+        .annotate(first=Min("due_at"))
+        .values_list("enrollment__lead_id", "first")
+    )
+
+
+NOT_GIVEN = object()
+
+
+def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
+    """What a page needs to show (or move) a lead's row and to call it in one click.
+    A caller summarising many leads at once (the cadence dispatcher) passes each one's
+    `next_step_due_at`, read in bulk."""
+    if next_step_due_at is NOT_GIVEN:
+        next_step_due_at = _next_steps_due([lead.pk]).get(lead.pk)
+
+    owner = lead.owner if lead.owner_id else None
+    return {
+        "id": lead.pk,
+        "name": lead.display_name,
+        "company": lead.company,
+        "email": lead.email,
+        "phone": lead.phone or lead.phone_e164,
+        "tel": f"tel:{lead.phone_e164}" if lead.phone_e164 else "",
+        "source": lead.source,
+        "source_label": lead.get_source_display(),
+        "temperature": lead.temperature,
+        "inquiry_type": lead.get_inquiry_type_display(),
+        "stage": lead.stage,
+        "stage_label": lead.get_stage_display(),
+        "submitted_at": lead.submitted_at,
+        "first_contact_due_at": lead.first_contact_due_at,
+        "sla_warning_at": sla_warning_at(lead),
+        "first_attempt_at": lead.first_attempt_at,
+        "next_step_due_at": next_step_due_at,
+        "owner_id": lead.owner_id,
+        "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
+        "team_id": lead.team_id,
+        "url": reverse("workspace-lead", args=[lead.pk]),
+    }
+
+
+def _change(event: LeadEvent) -> dict:
+    return {"kind": event.kind, "at": event.at, "actor": event.actor_name, "event": event.pk}
+
+
+def _task(event: LeadEvent) -> dict:
+    return {key: event.data.get(key) for key in ("step", "channel", "due_at", "title")}
+
+
+def _payload(lead_id: int, event: LeadEvent, **extra) -> Callable[[], dict]:
+    """The event body, built when the push leaves (after the commit)."""
+
+    def build() -> dict:
+        lead = Lead.objects.select_related("owner").get(pk=lead_id)
+        return {"lead": lead_summary(lead), "change": _change(event), **extra}
+
+    return build
+
+
+def _user_id(username: str | None) -> int | None:
+    if not username:
+        return None
+    return get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+
+
+def _audience(lead: Lead, *user_ids: int | None) -> list[str]:
+    groups = [user_group(user_id) for user_id in (lead.owner_id, *user_ids) if user_id]
+    if lead.team_id:
+        groups.append(team_group(lead.team_id))
+    return groups
+
+
+def _alert(lead: Lead, owner_id: int | None) -> None:
+    """Hot-lead alerts, in a savepoint: a failing alert never undoes the assignment."""
+    try:
+        with transaction.atomic():
+            hot_lead_alerts(lead, owner_id)
+    except Exception:
+        log.exception("hot-lead alerts for lead %s failed", lead.pk)
+
+
+def _assigned(lead: Lead, event: LeadEvent) -> None:
+    push_on_commit(_audience(lead), "lead.assigned", _payload(lead.pk, event))
+    if lead.owner_id:
+        _alert(lead, lead.owner_id)
+
+
+def _moved(lead: Lead, event: LeadEvent) -> None:
+    previous_id = _user_id(event.data.get("previous_owner"))
+    extra = {"previous_owner_id": previous_id, "reason": event.data.get("reason") or event.kind.split(".")[1]}
+    push_on_commit(_audience(lead, previous_id), "lead.reassigned", _payload(lead.pk, event, **extra))
+    if lead.owner_id and event.kind != "lead.escalated":
+        _alert(lead, lead.owner_id)
+
+
+def _task_due(lead: Lead, event: LeadEvent) -> None:
+    push_on_commit(_audience(lead, event.data.get("owner_id")), "task.due", _payload(lead.pk, event, task=_task(event)))
+
+
+def _sla(lead: Lead, event: LeadEvent) -> None:
+    push_on_commit(_audience(lead), event.kind, _payload(lead.pk, event))
+
+
+def _updated(lead: Lead, event: LeadEvent) -> None:
+    push_on_commit(_audience(lead), "lead.updated", _payload(lead.pk, event))
+    if event.kind == "lead.morning_queue":
+        _alert(lead, None)
+
+
+HANDLERS: dict[str, Callable[[Lead, LeadEvent], None]] = {
+    "lead.assigned": _assigned,
+    **dict.fromkeys(MOVED_KINDS, _moved),
+    "task.due": _task_due,
+    "sla.warning": _sla,
+    "sla.breached": _sla,
+    **dict.fromkeys(UPDATED_KINDS, _updated),
+}
+
+
+def announce(lead: Lead, event: LeadEvent) -> None:
+    """Called for every recorded event; most kinds announce nothing."""
+    handler = HANDLERS.get(event.kind)
+    if handler is not None:
+        handler(lead, event)
+    if event.kind in BREACH_COUNTER_KINDS or (event.kind == "attempt.logged" and event.data.get("number") == 1):
+        push_on_commit([LEADERSHIP_GROUP], "dashboard.breaches", {"cause": event.kind})
+
+
+def announce_due_tasks(events, leads: dict[int, Lead]) -> None:
+    """ "task.due" for a whole batch of steps (the cadence dispatcher, whose rows `leads`
+    are, locked): the bodies are built now from those rows and one query for every lead's
+    next step, then pushed after the commit. Building each body after the commit, as
+    announce() does, cost a few queries per step: seconds of lateness at 30 calls a second."""
+    due = [event for event in events if event.kind == "task.due"]
+    next_due = _next_steps_due({event.lead_id for event in due}) if due else {}
+    for event in due:
+        lead = leads[event.lead_id]
+        payload = {
+            "lead": lead_summary(lead, next_step_due_at=next_due.get(lead.pk)),
+            "change": _change(event),
+            "task": _task(event),
+        }
+        push_on_commit(_audience(lead, event.data.get("owner_id")), "task.due", payload)
+
+
+def announce_events(events) -> None:
+    """announce() for events written in bulk (LeadEvent.objects.bulk_create skips
+    record_event), e.g. the cadence dispatcher's "task.due" batch. Call it inside the same
+    transaction, after the bulk insert; quiet kinds cost nothing."""
+    loud = [event for event in events if event.kind in HANDLERS]
+    if not loud:
+        return
+    leads = Lead.objects.in_bulk({event.lead_id for event in loud})
+    for event in loud:
+        lead = leads.get(event.lead_id)
+        if lead is not None:
+            announce(lead, event)

@@ -1,0 +1,60 @@
+"""The lead's way through LeadOps, in one table: what follows each domain event.
+
+    submitted ──> stored ──(job)──> routed ──> cadence plan ──> attempts ──> decided
+                    │                  │                          │            │
+                    └─ acknowledged    └─ rep told live           └─ plan moves └─ plan stops
+
+The domain apps (leads, routing, cadences) only emit the events of leadops/events.py; this
+table says who follows, in order. Every handler runs inside the emitter's transaction and
+puts whatever leaves the database (jobs, pushes, messages) on commit."""
+
+from __future__ import annotations
+
+from cadences import progress
+from leadops import events
+from leadops.queues import enqueue_on_commit
+from leads.models import Inquiry
+from notifications import live
+from pipeline import jobs
+from routing import tasks as routing_jobs
+
+
+def start_inquiry(inquiry: Inquiry) -> None:
+    """A stored submission gets one job after the commit: route it, then acknowledge it
+    (pipeline/jobs.py). The sweeper re-enqueues it if Redis was down."""
+    enqueue_on_commit(jobs.handle_new_inquiry, inquiry.pk, job_id=f"inquiry-{inquiry.pk}")
+
+
+def start_escalation_timer(lead, at) -> None:
+    """An owner who has not made a first attempt by `reassign_due_at` loses the lead
+    (routing.assignment.reassign_if_untouched; the sweeper is the fallback)."""
+    if lead.owner_id and lead.reassign_due_at:
+        enqueue_on_commit(routing_jobs.reassign_if_untouched, lead.pk, at=lead.reassign_due_at)
+
+
+def route_waiting_leads(user) -> None:
+    """A rep became available: the leads waiting in their teams' queues are tried at once."""
+    enqueue_on_commit(routing_jobs.route_waiting_leads)
+
+
+def plan_cadence(lead, at) -> None:
+    progress.enroll(lead, at=at)  # once per lead; a no-op on reassignment
+
+
+def progress_cadence(lead, attempt) -> None:
+    progress.after_attempt(lead, attempt)
+
+
+def stop_cadence(lead, stage, reason) -> None:
+    progress.stop_cadence(lead, reason=f"lead {stage}")
+
+
+FLOW = {
+    events.INQUIRY_STORED: (start_inquiry,),
+    events.LEAD_ROUTED: (start_escalation_timer, plan_cadence),
+    events.REP_AVAILABLE: (route_waiting_leads,),
+    events.ATTEMPT_LOGGED: (progress_cadence,),
+    events.LEAD_DECIDED: (stop_cadence,),
+    events.TIMELINE_RECORDED: (live.announce,),
+    events.TASKS_DUE: (live.announce_due_tasks,),
+}

@@ -1,0 +1,32 @@
+"""The guarantee behind the jobs: a periodic sweep over indexed "pending" columns that
+re-enqueues whatever a lost job left undone (Redis down at intake, Redis restarted
+without persistence, a worker killed). Jobs are the latency shortcut; this is the floor.
+
+The worker process (`manage.py leadops_worker`) runs `sweep()` every
+LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping at once
+(and a double sweep would only enqueue idempotent jobs twice). Each app sweeps its own
+pending work: acknowledgments and messages (leads), routing and escalation (routing),
+due steps (cadences)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from cadences.sweeper import sweep as sweep_cadences
+from leads.sweeper import sweep as sweep_leads
+from routing.sweeper import sweep as sweep_routing
+
+log = logging.getLogger(__name__)
+
+
+def sweep(now=None) -> dict[str, int]:
+    """Re-enqueue overdue work; returns counts per kind (for logs and tests)."""
+    now = now or timezone.now()
+    counts = sweep_leads(now)
+    counts.update(sweep_routing(now))
+    counts.update(sweep_cadences(now))
+    if any(counts.values()):
+        log.info("sweep re-enqueued %s", counts)
+    return counts

@@ -1,0 +1,63 @@
+"""Routing's read-mostly configuration (rules with their pools, reps' hours, territories and
+leave), cached in the process with the intake's configuration (leads/policies.py: the same
+CONFIG_TTL, cleared together when a manager edits them: routing/apps.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from leads.policies import cached, forget
+from routing.models import LeavePeriod, RepProfile, RoutingRule, Team, WorkingHours
+
+
+def routing_rules() -> list:
+    """The active routing rules in order, each with `pool_ids`: its reps, else its team's
+    members (ids, in id order). Rotation state is not part of it: callers read a rule's
+    cursor fresh (routing.assignment.decide)."""
+
+    def load():
+        rules = list(
+            RoutingRule.objects.filter(active=True)
+            .select_related("team")
+            .prefetch_related("reps")
+            .order_by("position", "id")
+        )
+        members: dict[int, list[int]] = {}
+        for team_id, user_id in Team.members.through.objects.filter(
+            team_id__in={rule.team_id for rule in rules if rule.team_id}
+        ).values_list("team_id", "user_id"):
+            members.setdefault(team_id, []).append(user_id)
+        for rule in rules:
+            rule.pool_ids = sorted(user.pk for user in rule.reps.all()) or sorted(members.get(rule.team_id, []))
+        return rules
+
+    return cached("routing_rules", load)
+
+
+def rep_calendars(profile_ids: list[int], day) -> dict[int, tuple[dict, list, list]]:
+    """Rep profile id -> (weekly hours {weekday: ((starts, ends), ...)}, territories, leave
+    periods [(starts_on, ends_on)] still running on or after the day before `day`). The
+    fast-changing part of a rep (status, capacity, open leads) is not here: routing reads
+    it fresh for every decision."""
+
+    def load():
+        calendars: dict[int, tuple[dict, list, list]] = {pk: ({}, [], []) for pk in profile_ids}
+        for row in WorkingHours.objects.filter(rep_id__in=profile_ids).order_by("weekday", "starts"):
+            calendars[row.rep_id][0].setdefault(row.weekday, []).append((row.starts, row.ends))
+        links = RepProfile.territories.through.objects.filter(repprofile_id__in=profile_ids).select_related("territory")
+        for link in links.order_by("territory_id"):
+            calendars[link.repprofile_id][1].append(link.territory)
+        for leave in LeavePeriod.objects.filter(rep_id__in=profile_ids, ends_on__gte=day - timedelta(1)):
+            calendars[leave.rep_id][2].append((leave.starts_on, leave.ends_on))
+        return {
+            pk: ({d: tuple(s) for d, s in hours.items()}, terr, leave) for pk, (hours, terr, leave) in calendars.items()
+        }
+
+    return cached(("rep_calendars", tuple(sorted(profile_ids)), day), load)
+
+
+def forget_on_change(**kwargs) -> None:
+    """A routing rule, a team's members or a rep's hours, leave or territories changed
+    (signals connected in routing/apps.py): this process re-reads them at once, the
+    others within leads.policies.CONFIG_TTL seconds."""
+    forget()

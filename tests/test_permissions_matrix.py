@@ -1,0 +1,117 @@
+"""Who may open what (SPEC §6, §7): every page and API for each persona, in one table.
+
+The lead belongs to `rep`; `other_rep` is a rep of the same company who must not see it
+(404, so that ids do not leak); leadership reads everything and changes nothing; only
+managers reach the admin and edit the routing rules. Pages take the session, the API a
+user token (`Authorization: Token <key>`); anonymous pages redirect to the login page,
+the anonymous API answers 401."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from routing.models import RoutingRule
+from tests.workspace_kit import make_lead
+
+pytestmark = pytest.mark.django_db
+
+
+PERSONAS = ("anonymous", "rep", "other_rep", "manager", "leader")
+LOGIN = "login"  # 302 to the login page (the admin's for /admin/)
+DONE = 302  # a form post that worked redirects back to the page
+
+# (label, method, url, JSON body for the API) -> expected status for
+#  anonymous, rep (owner), other rep, manager, leadership
+MATRIX = [
+    ("queue", "GET", "/queue/", None, (LOGIN, 200, 200, 200, 200)),
+    ("my stats", "GET", "/queue/stats/", None, (LOGIN, 200, 200, 200, 200)),
+    ("lead page", "GET", "/leads/{lead}/", None, (LOGIN, 200, 404, 200, 200)),
+    ("lead page: add a note", "POST", "/leads/{lead}/notes/", None, (LOGIN, DONE, 404, DONE, 403)),
+    ("dashboard", "GET", "/dashboard/", None, (LOGIN, 403, 403, 200, 200)),
+    ("ROI page", "GET", "/dashboard/roi/", None, (LOGIN, 403, 403, 200, 200)),
+    ("admin", "GET", "/admin/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: routing rule", "GET", "/admin/routing/routingrule/{rule}/change/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("API: lead", "GET", "/api/v1/leads/{lead}", None, (401, 200, 404, 200, 200)),
+    ("API: accept", "POST", "/api/v1/leads/{lead}/accept", {}, (401, 200, 404, 200, 403)),
+    ("API: attempt", "POST", "/api/v1/leads/{lead}/attempts", {"channel": "call", "outcome": "no_answer"},
+     (401, 201, 404, 201, 403)),
+    ("API: stage", "POST", "/api/v1/leads/{lead}/stage", {"stage": "disqualified", "reason": "Student"},
+     (401, 200, 404, 200, 403)),
+    ("API: SLA metrics", "GET", "/api/v1/metrics/sla", None, (401, 403, 403, 200, 200)),
+    ("API: my status", "GET", "/api/v1/me/status", None, (401, 200, 200, 200, 200)),
+    ("API: set my status", "POST", "/api/v1/me/status", {"status": "away"}, (401, 200, 200, 200, 200)),
+    ("API: schema", "GET", "/api/schema/", None, (200, 200, 200, 200, 200)),
+]  # fmt: skip
+CASES = [
+    pytest.param(persona, method, url, body, expected[index], id=f"{persona}: {label}")
+    for label, method, url, body, expected in MATRIX
+    for index, persona in enumerate(PERSONAS)
+]
+
+
+@pytest.fixture
+def world(rep):
+    lead = make_lead(rep)
+    rule = RoutingRule.objects.create(position=1, name="Everyone")
+    return {"lead": lead.pk, "rule": rule.pk}
+
+
+def _client(request, persona: str, api: bool) -> Client:
+    if persona == "anonymous":
+        return Client()
+    user = request.getfixturevalue(persona)
+    if api:
+        return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("persona, method, url, body, expected", CASES)
+def test_the_permission_matrix(request, world, persona, method, url, body, expected):
+    url = url.format(**world)
+    api = url.startswith("/api/v1/")
+    client = _client(request, persona, api)
+    if method == "GET":
+        response = client.get(url)
+    elif api:
+        response = client.post(url, body, content_type="application/json")
+    else:
+        response = client.post(url, {"text": "Called, no answer."})
+    if expected == LOGIN:
+        assert response.status_code == 302
+        login = "/admin/login/" if url.startswith("/admin/") else "/accounts/login/"
+        assert response["Location"].startswith(login), response["Location"]
+        return
+    assert response.status_code == expected, response.content[:300]
+    if expected == DONE:
+        assert response["Location"].startswith(f"/leads/{world['lead']}/"), response["Location"]
+    if api and expected >= 400:
+        assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "rep", "other_rep", "leader", "staff_leader"])
+def test_only_managers_can_change_routing_rules(request, world, persona):
+    client = Client()
+    if persona == "staff_leader":  # leadership let into the admin still only reads
+        user = request.getfixturevalue("leader")
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        client.force_login(user)
+    elif persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    change = f"/admin/routing/routingrule/{world['rule']}/change/"
+    payload = {"name": "Hijacked", "position": 0, "active": "on", "strategy": "round_robin",
+               "fallback": "queue", "sources": "[]", "inquiry_types": "[]", "temperatures": "[]",
+               "countries": "[]", "regions": "[]", "postal_prefixes": "[]", "product_interests": "[]"}  # fmt: skip
+    for url in (change, "/admin/routing/routingrule/add/", f"/admin/routing/routingrule/{world['rule']}/delete/"):
+        response = client.post(url, payload | {"post": "yes"})
+        assert response.status_code in (302, 403), (url, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/admin/login/"), (url, response["Location"])
+    rule = RoutingRule.objects.get(pk=world["rule"])
+    assert rule.name == "Everyone"
+    assert RoutingRule.objects.count() == 1
