@@ -504,7 +504,8 @@ def slowest_queries(path_query: dict, limit: int = 8) -> list[tuple[float, str]]
     """Every SQL statement of one dashboard computation (in this process), slowest first."""
     from django.db import connection
 
-    from leads import metrics
+    from reports import filters as report_filters
+    from reports import series
 
     timings: list[tuple[float, str]] = []
 
@@ -515,11 +516,11 @@ def slowest_queries(path_query: dict, limit: int = 8) -> list[tuple[float, str]]
         finally:
             timings.append(((time.perf_counter() - started) * 1000, " ".join(sql.split())[:150]))
 
-    filters, errors = metrics.parse_filters(path_query)
+    filters, errors = report_filters.parse_filters(path_query)
     if errors:
         raise BenchError(f"bad filters {path_query}: {errors}")
     with connection.execute_wrapper(timer):
-        metrics.dashboard(filters)
+        series.dashboard(filters)
     return sorted(timings, reverse=True)[:limit]
 
 

@@ -34,7 +34,7 @@ What it does, on loopback:
   4. Open loop (`--rate`, default 50 leads/s for `--duration` 20 s after a 2 s warm-up;
      `--rate 0` skips it): leads stored through lead_intake from threads paced by the clock
      (a slow intake does not delay the next), with the workers running the real job
-     (leads.tasks.handle_new_inquiry: route, then acknowledge). `submitted_at` is the
+     (pipeline.jobs.handle_new_inquiry: route, then acknowledge). `submitted_at` is the
      clock just before the intake call. Printed: p50/p95/p99/max of submission ->
      received_at -> job started -> assigned_at -> owner saved (the updated_at of the
      assignment's save), per 10-s window, and PASS/FAIL against the goal.

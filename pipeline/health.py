@@ -30,7 +30,7 @@ from django.utils import timezone
 from leadops.queues import get_queue, redis_connection
 from leads.choices import Stage
 from leads.models import Lead
-from routing.assignment import MORNING_QUEUE
+from routing.decision import MORNING_QUEUE
 
 HEARTBEAT_KEY = "leadops:worker-heartbeats"
 HEARTBEAT_EVERY = 5  # seconds between a worker's beats

@@ -7,43 +7,28 @@ anonymous visitors the site's login page (settings.LOGIN_URL). Pages answer GET 
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
-from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from leadops.parsing import row_id
-from leadops.roles import REPS, is_manager, sees_all_leads
+from leadops.roles import REPS, sees_all_leads
 from leads.choices import Source, Temperature
-from leads.importer import ImportFileError, import_file
-from leads.models import Lead
-from reports import metrics, roi
+from reports import filters as report_filters
+from reports import metrics, series
 from routing.models import Team
 
 PERIODS = (("7", "Last 7 days", 7), ("30", "Last 30 days", 30), ("90", "Last 90 days", 90), ("all", "All time", None))
 DEFAULT_PERIOD = "30"
-ROI_WINDOW_DAYS = 90
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -67,7 +52,7 @@ def leadership_page(view):
 def page_query(request) -> tuple[dict, str]:
     """The metric filters of a page: the query string, with the period preset (default:
     the last 30 days, in the organisation's time zone) when neither since nor until is given."""
-    query = {name: request.GET[name] for name in metrics.MetricFilterForm.base_fields if request.GET.get(name)}
+    query = {name: request.GET[name] for name in report_filters.MetricFilterForm.base_fields if request.GET.get(name)}
     period = request.GET.get("period", DEFAULT_PERIOD)
     if "since" in query or "until" in query:
         return query, "custom"
@@ -75,7 +60,7 @@ def page_query(request) -> tuple[dict, str]:
     if period not in {key for key, _label, _days in PERIODS}:
         period, days = DEFAULT_PERIOD, 30
     if days:
-        today = timezone.now().astimezone(metrics.organisation_zone()).date()
+        today = timezone.now().astimezone(report_filters.organisation_zone()).date()
         query["since"] = (today - timedelta(days=days - 1)).isoformat()
     return query, period
 
@@ -151,7 +136,7 @@ def _tiles(figures: dict, data: dict) -> list[dict]:
     ]  # fmt: skip
 
 
-def _bucket_rows(data: dict) -> list[dict]:
+def bucket_rows(data: dict) -> list[dict]:
     rows = []
     for label, _low, _high in metrics.BUCKETS:
         bucket = data["conversion_by_bucket"][label]
@@ -199,7 +184,7 @@ def _heat_rows(grid: list[list[int]]) -> list[dict]:
     ]
 
 
-def _period_label(filters: metrics.MetricFilters, period: str, tz) -> str:
+def _period_label(filters: report_filters.MetricFilters, period: str, tz) -> str:
     if period != "custom":
         return next(label for key, label, _days in PERIODS if key == period)
     since = filters.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if filters.since else "the start"
@@ -210,11 +195,11 @@ def _period_label(filters: metrics.MetricFilters, period: str, tz) -> str:
 @leadership_page
 def dashboard_page(request):
     query, period = page_query(request)
-    filters, errors = metrics.parse_filters(query)
+    filters, errors = report_filters.parse_filters(query)
     context = {"query": query, "period": period, "errors": errors, **_filter_choices()}
     if errors:
         return render(request, "dashboard/dashboard.html", context, status=400)
-    board = metrics.dashboard(filters)
+    board = series.dashboard(filters)
     data, figures = board.metrics, board.figures
     reps = board.reps
     context |= {
@@ -223,7 +208,7 @@ def dashboard_page(request):
         "period_label": _period_label(filters, period, board.tz),
         "tz_name": str(board.tz),
         "tiles": _tiles(figures, data),
-        "buckets": _bucket_rows(data),
+        "buckets": bucket_rows(data),
         "contact_rates": [row | {"rate_text": metrics.human_rate(row["rate"])} for row in board.contact_rates],
         "rep_table": _rep_table(reps),
         "rep_chart_height": 70 + 30 * sum(rep["median"] is not None for rep in reps),
@@ -239,7 +224,7 @@ def dashboard_page(request):
         "export_query": request.GET.urlencode(),
         "chart_data": {
             "trend": board.trend,
-            "buckets": _bucket_rows(data)[:-1],
+            "buckets": bucket_rows(data)[:-1],
             "contact": board.contact_rates[:10],
             "reps": [{"name": rep["name"], "median": rep["median"], "rate": rep["within_sla_rate"]} for rep in reps],
             "targets": {"within_sla": metrics.TARGET_WITHIN_SLA, "hot_seconds": 300},
@@ -259,301 +244,9 @@ def breaches(request):
     """The live breach counter: the dashboard reads it on load, whenever the websocket says
     a count may have moved (notifications.live.LEADERSHIP_GROUP), and every minute (every
     15 s while the websocket is down)."""
-    filters, errors = metrics.parse_filters({k: v for k, v in request.GET.items() if k not in ("since", "until")})
+    filters, errors = report_filters.parse_filters(
+        {k: v for k, v in request.GET.items() if k not in ("since", "until")}
+    )
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    return JsonResponse(metrics.breach_counts(filters))
-
-
-# --- CSV exports ----------------------------------------------------------------------------------
-
-
-def _cell(value) -> object:
-    """Neutralise spreadsheet formulas in text (CSV injection); numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def _export_rows(table: str, filters: metrics.MetricFilters) -> tuple[list[str], list[list]]:
-    now = timezone.now()
-    leads = filters.leads()
-    if table == "summary":
-        data = metrics.sla_metrics(filters, now)
-        rows = [["leads", "count", data["leads"]]]
-        for group in ("time_to_first_response", "within_sla", "assignment_latency", "acknowledgment_latency"):
-            rows += [[f"{group}.{name}", "seconds" if group != "within_sla" else "", value]
-                     for name, value in data[group].items()]  # fmt: skip
-        rows += [
-            [f"time_to_qualification.{name}", "seconds", value] for name, value in data["time_to_qualification"].items()
-        ]
-        return ["metric", "unit", "value"], rows
-    if table == "trend":
-        tz = filters.reporting_zone()
-        trend = metrics.daily_trend(leads, now, tz, None, None)
-        return ["day", "leads", "due", "met", "within_sla_rate", "median_seconds"], [
-            [row["day"], row["leads"], row["due"], row["met"], row["within_sla_rate"], row["median"]] for row in trend
-        ]
-    if table == "buckets":
-        data = metrics.sla_metrics(filters, now)
-        return ["bucket", "leads", "converted", "rate", "research_relative_likelihood"], [
-            [row["bucket"], row["leads"], row["converted"], row["rate"], row["research"]] for row in _bucket_rows(data)
-        ]
-    if table == "research":
-        return ["first_response", "relative_likelihood", "source"], [
-            [band, factor, metrics.RESEARCH_SOURCE] for band, factor in metrics.RESEARCH_CURVE
-        ]
-    if table == "contact-rate":
-        return ["attempt", "leads_with_attempt", "first_connected_on_it", "rate"], [
-            [row["attempt"], row["leads"], row["connected"], row["rate"]] for row in metrics.contact_rate_rows(leads)
-        ]
-    if table == "reps":
-        columns = ["rep", "name", "leads", "attempted", "median", "mean", "due", "met", "within_sla_rate", "won",
-                   "won_rate", "attempts_per_lead_48h"]  # fmt: skip
-        return columns, [[rep[name] for name in columns] for rep in metrics.rep_rows(leads, now, detail=True)]
-    if table == "heatmap":
-        grids = metrics.busiest_times(leads, filters.reporting_zone())
-        rows = [
-            [WEEKDAYS[day], hour, grids["leads"][day][hour], grids["touches"][day][hour]]
-            for day in range(7)
-            for hour in range(24)
-        ]
-        return ["weekday", "hour", "leads", "touches"], rows
-    raise Http404("No such table.")
-
-
-EXPORT_TABLES = ("summary", "trend", "buckets", "research", "contact-rate", "reps", "heatmap")
-
-
-@leadership_page
-def export_csv(request, table: str):
-    if table not in EXPORT_TABLES:
-        raise Http404("No such table.")
-    query, _period = page_query(request)
-    filters, errors = metrics.parse_filters(query)
-    if errors:
-        return JsonResponse({"errors": errors}, status=400)
-    header, rows = _export_rows(table, filters)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="leadops-{table}-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return response
-
-
-# --- GET /api/v1/metrics/sla -------------------------------------------------------------------------
-
-
-class ReadsMetrics(BasePermission):
-    message = "Only leadership and managers can read the metrics."
-
-    def has_permission(self, request, view) -> bool:
-        return sees_all_leads(request.user)
-
-
-FILTER_PARAMETERS = [
-    OpenApiParameter("since", str, description="Date (whole day, organisation time zone) or ISO 8601 with offset."),
-    OpenApiParameter("until", str, description="Date (that whole day included) or ISO 8601 datetime (excluded)."),
-    OpenApiParameter("team", str, description="Team id or name."),
-    OpenApiParameter("source", str, enum=Source.values, description="The lead's channel."),
-    OpenApiParameter("temperature", str, enum=Temperature.values),
-    OpenApiParameter("rep", str, description="Owner: user id or username."),
-]
-
-
-class SlaMetrics(APIView):
-    permission_classes = [IsAuthenticated, ReadsMetrics]
-
-    @extend_schema(
-        operation_id="metrics_sla",
-        summary="SLA metrics (SPEC §4), times in seconds",
-        parameters=FILTER_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT},
-    )
-    def get(self, request):
-        filters, errors = metrics.parse_filters(request.query_params)
-        if errors:
-            raise ValidationError(errors)
-        return Response(metrics.sla_metrics(filters))
-
-
-# --- /dashboard/roi/ ---------------------------------------------------------------------------------
-
-
-class RoiForm(forms.Form):
-    monthly_leads = forms.IntegerField(min_value=0, max_value=100_000_000, label="Monthly inbound leads")
-    current_response_minutes = forms.DecimalField(
-        required=False, min_value=0, max_digits=12, decimal_places=1, label="Current average response (minutes)"
-    )
-    current_rate = forms.DecimalField(min_value=0, max_value=100, max_digits=7, decimal_places=3,
-                                      label="Current conversion rate (%)")  # fmt: skip
-    expected_rate = forms.DecimalField(min_value=0, max_value=100, max_digits=7, decimal_places=3,
-                                       label="Expected conversion rate (%)")  # fmt: skip
-    customer_value = forms.DecimalField(
-        min_value=0, max_digits=14, decimal_places=2, label="Average customer value ($)"
-    )
-    monthly_cost = forms.DecimalField(
-        required=False, min_value=0, max_digits=14, decimal_places=2, label="Monthly cost of the improvement ($)"
-    )
-
-    def inputs(self) -> roi.RoiInputs:
-        data = self.cleaned_data
-        minutes = data.get("current_response_minutes")
-        return roi.RoiInputs(
-            monthly_leads=Decimal(data["monthly_leads"]),
-            current_rate=data["current_rate"] / roi.HUNDRED,
-            expected_rate=data["expected_rate"] / roi.HUNDRED,
-            customer_value=data["customer_value"],
-            monthly_cost=data.get("monthly_cost") or Decimal(0),
-            current_response_seconds=float(minutes) * 60 if minutes is not None else None,
-        )
-
-
-def money(value: Decimal) -> str:
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return f"{sign}${text}"
-
-
-def short_money(value: Decimal) -> str:
-    """+$1.2M, +$150k, -$900."""
-    sign, value = ("-" if value < 0 else "+"), abs(value)
-    for size, suffix in ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
-        if value >= size:
-            scaled = f"{value / size:.1f}".rstrip("0").rstrip(".")
-            return f"{sign}${scaled}{suffix}"
-    return sign + money(value)
-
-
-def multiple(value: Decimal | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.0f}x" if value == value.to_integral_value() else f"{value:.1f}x"
-
-
-def team_numbers(team_id: int | None, now=None) -> dict:
-    """The team's own figures over the last ROI_WINDOW_DAYS: leads a month (scaled from the
-    days the window actually holds, for a team with less history), mean first response,
-    qualified-or-converted share overall and per response bucket."""
-    now = now or timezone.now()
-    filters = metrics.MetricFilters(since=now - timedelta(days=ROI_WINDOW_DAYS), team_id=team_id)
-    figures = metrics.summary(filters.leads(), now)
-    leads = figures["leads"]
-    first = filters.leads().aggregate(first=Min("submitted_at"))["first"]
-    days = min(ROI_WINDOW_DAYS, max(1.0, (now - first).total_seconds() / 86400)) if first else ROI_WINDOW_DAYS
-    buckets = []
-    for index, (label, _low, _high) in enumerate(metrics.BUCKETS):
-        won, total = figures[f"bucket{index}_won"], figures[f"bucket{index}"]
-        buckets.append({"label": label, "leads": total, "rate": metrics.rate(won, total)})
-    return {
-        "monthly_leads": round(leads * 30 / days),
-        "days": round(days),
-        "response_mean": figures["response_mean"],
-        "current_rate": metrics.rate(figures["won"], leads),
-        "buckets": buckets,
-    }
-
-
-def _percent_text(share: float | None) -> str:
-    return "" if share is None else f"{Decimal(str(share)) * 100:.2f}".rstrip("0").rstrip(".")
-
-
-@leadership_page
-def roi_page(request):
-    team_value = request.GET.get("team", "").strip()
-    team = Team.objects.filter(pk=team_id).first() if (team_id := row_id(team_value)) else None
-    numbers = team_numbers(team.pk if team else None)
-    fastest = numbers["buckets"][0]["rate"]
-    initial = {
-        "monthly_leads": numbers["monthly_leads"],
-        "current_response_minutes": round(Decimal(numbers["response_mean"]) / 60, 1)
-        if numbers["response_mean"]
-        else None,
-        "current_rate": _percent_text(numbers["current_rate"]),
-        "expected_rate": _percent_text(fastest if fastest is not None else numbers["current_rate"]),
-    }
-    submitted = any(name in request.GET for name in RoiForm.base_fields)
-    form = RoiForm(request.GET if submitted else None, initial=initial)
-    result = None
-    if submitted and form.is_valid():
-        result = roi.roi(form.inputs())
-    context = {
-        "form": form,
-        "result": result,
-        "numbers": numbers,
-        "team": team,
-        "teams": Team.objects.order_by("name"),
-        "window_days": ROI_WINDOW_DAYS,
-        "bucket_choices": [
-            {**bucket, "percent": _percent_text(bucket["rate"])}
-            for bucket in numbers["buckets"]
-            if bucket["rate"] is not None
-        ],
-        "formatted": _formatted(result) if result else None,
-        "example": "monthly_leads=500&current_rate=2&expected_rate=6&customer_value=5000&monthly_cost=10000",
-    }
-    return render(request, "dashboard/roi.html", context, status=400 if submitted and not form.is_valid() else 200)
-
-
-def _formatted(result: roi.RoiResult) -> dict:
-    return {
-        "monthly_now": money(result.monthly_revenue_now),
-        "monthly_improved": money(result.monthly_revenue_improved),
-        "monthly_gain": ("+" if result.monthly_gain >= 0 else "") + money(result.monthly_gain),
-        "yearly_now": money(result.yearly_revenue_now),
-        "yearly_improved": money(result.yearly_revenue_improved),
-        "yearly_gain": ("+" if result.yearly_gain >= 0 else "") + money(result.yearly_gain),
-        "yearly_gain_short": short_money(result.yearly_gain),
-        "monthly_cost": money(result.monthly_cost),
-        "yearly_cost": money(result.yearly_cost),
-        "monthly_net": money(result.monthly_net_gain),
-        "multiple": multiple(result.return_multiple),
-        "customers_now": f"{result.customers_now.normalize():f}",
-        "customers_improved": f"{result.customers_improved.normalize():f}",
-    }
-
-
-# --- the managers' history import (admin) --------------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row; up to 10 MB.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is over 10 MB: import it with manage.py import_leads instead.")
-        return upload
-
-
-def import_page(request):
-    """Admin view (linked from the Lead changelist): upload a CSV of past leads."""
-    if not is_manager(request.user):
-        raise PermissionDenied("Only managers can import leads.")
-    report, problem = None, ""
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = import_file(upload.file, label=upload.name)
-        except ImportFileError as error:
-            problem = f"Cannot import {upload.name}: {error}"
-    context = {
-        **admin.site.each_context(request),
-        "title": "Import leads from a CSV file",
-        "form": form,
-        "report": report,
-        "problem": problem,
-        "opts": _lead_opts(),
-    }
-    return render(request, "dashboard/import.html", context, status=400 if problem else 200)
-
-
-def _lead_opts():
-    return Lead._meta
-
-
-admin_import_page = admin.site.admin_view(import_page)
+    return JsonResponse(series.breach_counts(filters))

@@ -13,7 +13,7 @@ from routing.models import LeavePeriod, RepProfile, RoutingRule, Team, WorkingHo
 def routing_rules() -> list:
     """The active routing rules in order, each with `pool_ids`: its reps, else its team's
     members (ids, in id order). Rotation state is not part of it: callers read a rule's
-    cursor fresh (routing.assignment.decide)."""
+    cursor fresh (routing.decision.decide)."""
 
     def load():
         rules = list(

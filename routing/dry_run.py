@@ -10,7 +10,7 @@ from leads.actions import build_lead
 from leads.choices import InquiryType, Source, Temperature
 from leads.intake import clean_submission
 from leads.models import Lead, LeadSource
-from routing.assignment import Decision, decide
+from routing.decision import Decision, decide
 
 SAMPLE_FIELDS = (
     "email", "phone", "company", "country", "region", "postal_code", "source", "inquiry_type", "product_interest",

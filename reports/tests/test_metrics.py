@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from reports import metrics
+from reports import filters as report_filters
+from reports import metrics, series
 from reports.tests.metrics_data import EXPECTED, NOW, S, build, make_lead, ny
 from routing.models import BusinessSchedule, Team
 
@@ -26,7 +27,7 @@ def dataset(lead_source, rep, other_rep, team):
 
 
 def compute(**query):
-    filters, errors = metrics.parse_filters(query)
+    filters, errors = report_filters.parse_filters(query)
     assert not errors
     return metrics.sla_metrics(filters, now=NOW)
 
@@ -61,7 +62,7 @@ def test_it_counts_a_repeat_inquiry_as_no_lead(dataset, lead_source):
 
 
 def test_a_lead_not_yet_due_counts_once_its_due_time_has_passed(dataset):
-    filters, _ = metrics.parse_filters({})
+    filters, _ = report_filters.parse_filters({})
     later = metrics.sla_metrics(filters, now=dataset["L8"].first_contact_due_at + S)
     assert later["within_sla"] == {"rate": 0.625, "met": 5, "due": 8}
     exactly_due = metrics.sla_metrics(filters, now=dataset["L8"].first_contact_due_at)
@@ -137,13 +138,13 @@ def test_it_filters_by_submission_dates(dataset):
     ],
 )
 def test_it_rejects_bad_filters_with_a_message_per_field(db, query, field):
-    filters, errors = metrics.parse_filters(query)
+    filters, errors = report_filters.parse_filters(query)
     assert filters is None and list(errors) == [field] and errors[field][0]
 
 
 def test_the_dashboard_adds_hot_figures_trend_and_rep_detail(dataset):
-    filters, _ = metrics.parse_filters({"since": "2026-11-13"})
-    board = metrics.dashboard(filters, now=NOW)
+    filters, _ = report_filters.parse_filters({"since": "2026-11-13"})
+    board = series.dashboard(filters, now=NOW)
     assert board.metrics["leads"] == 8
     # Hot attempted: L1 120, L2 120, L5 7200, L6 219720 -> median (120 + 7200) / 2
     assert board.figures["hot_median"] == 3660.0 and board.figures["hot_attempted"] == 4
@@ -163,8 +164,8 @@ def test_the_dashboard_adds_hot_figures_trend_and_rep_detail(dataset):
 
 
 def test_the_heatmap_counts_leads_and_touches_by_weekday_and_hour(dataset):
-    filters, _ = metrics.parse_filters({})
-    grids = metrics.busiest_times(filters.leads(), filters.reporting_zone())
+    filters, _ = report_filters.parse_filters({})
+    grids = series.busiest_times(filters.leads(), filters.reporting_zone())
     assert grids["leads"][4][20] == 1  # Friday 20:00: L6
     assert grids["leads"][0][10] == 1 and grids["leads"][0][11] == 1  # Monday: L1, L2
     assert sum(map(sum, grids["leads"])) == 8
@@ -174,10 +175,10 @@ def test_the_heatmap_counts_leads_and_touches_by_weekday_and_hour(dataset):
 
 def test_the_breach_counter_counts_open_leads_past_or_near_their_due_time(dataset, lead_source):
     make_lead(lead_source, "Soon", submitted=NOW - timedelta(minutes=1), due=NOW + timedelta(minutes=2))
-    filters, _ = metrics.parse_filters({})
-    counts = metrics.breach_counts(filters, now=NOW)
+    filters, _ = report_filters.parse_filters({})
+    counts = series.breach_counts(filters, now=NOW)
     assert (counts["breached"], counts["due_soon"]) == (1, 1)  # L7 breached; "Soon" due in 2 minutes
-    later = metrics.breach_counts(filters, now=NOW + metrics.BREACH_LOOKBACK + timedelta(hours=4))
+    later = series.breach_counts(filters, now=NOW + metrics.BREACH_LOOKBACK + timedelta(hours=4))
     assert later["breached"] == 0  # older than the 7-day window of the live counter
 
 

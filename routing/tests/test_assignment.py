@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from leads.models import Lead
-from routing.assignment import assign_lead, decide, set_rep_status
+from routing.assignment import assign_lead, set_rep_status
+from routing.decision import decide
 from routing.models import LeavePeriod, NamedAccount, OnCallShift, RepProfile, RoutingRule, Territory
 from routing.tasks import route_waiting_leads
 from routing.tests.conftest import make_rep

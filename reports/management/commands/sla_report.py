@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.renderers import JSONRenderer
 
-from reports.metrics import BUCKETS, NEVER_ATTEMPTED, human_duration, human_rate, parse_filters, sla_metrics
+from reports.filters import parse_filters
+from reports.metrics import BUCKETS, NEVER_ATTEMPTED, human_duration, human_rate, sla_metrics
 
 
 class Command(BaseCommand):
