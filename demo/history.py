@@ -8,7 +8,7 @@ its past submission time), and what happened next — acknowledgment, assignment
 attempts, stage changes, timeline events — is written with bulk_create. No Message row
 is created and every inquiry ends acknowledged or skipped, so the sweeper finds nothing.
 
-Owners come from the demo's routing rules (demo/routing.py `HistoryRouter`), in the
+Owners come from the demo's routing rules (demo/history_routing.py `HistoryRouter`), in the
 order the assignments happened; each owned lead gets its owner's team and a small routing
 trace marked "historical". No lead is left due for routing or reassignment.
 """
@@ -41,7 +41,7 @@ from demo.data import (
     QUALIFIED_REASONS,
     US_CITIES,
 )
-from demo.routing import HistoryRouter
+from demo.history_routing import HistoryRouter
 from leadops.timezones import zone
 from leads.acknowledgments import skip_reason
 from leads.actions import build_lead  # the intake's lead builder, without its side effects

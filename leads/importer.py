@@ -41,27 +41,23 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from leads.actions import DUPLICATE_WINDOW, build_lead
 from leads.choices import AckState, AttemptChannel, AttemptOutcome, Source, Stage
-from leads.intake import BOOLEAN_FIELDS, MAX_FUTURE_SKEW, TEXT_LIMITS, Submission, clean_submission
+from leads.import_rows import TIME_COLUMNS, Owners, RowErrors, attempt_times, check_history
+from leads.intake import BOOLEAN_FIELDS, TEXT_LIMITS, Submission, clean_submission
 from leads.models import Attempt, Inquiry, Lead, LeadEvent, LeadSource
 
 IMPORT_SOURCE_NAME, IMPORT_SOURCE_SLUG = "Import", "import"
 ACTOR = "import"
 INTAKE_COLUMNS = (*TEXT_LIMITS, *BOOLEAN_FIELDS, "extra")
-TIME_COLUMNS = ("first_attempt_at", "connected_at", "qualified_at", "disqualified_at", "converted_at")
 HISTORY_COLUMNS = ("owner_email", "attempts", "connected_attempt", *TIME_COLUMNS)
 COLUMNS = (*INTAKE_COLUMNS, *HISTORY_COLUMNS)
-MAX_ATTEMPTS = 50
-FOLLOW_UP_GAPS = (timedelta(minutes=7), timedelta(minutes=20), timedelta(hours=4))
-LATER_GAP = timedelta(days=1)
 
 
 class ImportFileError(Exception):
@@ -155,148 +151,16 @@ def row_external_id(cells: dict) -> str:
     return f"row-{digest[:40]}"
 
 
-class _Errors(dict):
-    def add(self, name: str, message: str) -> None:
-        self.setdefault(name, []).append(message)
-
-    def sentence(self) -> str:
-        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.items())
-
-
-def _time(cells: dict, name: str, errors: _Errors) -> datetime | None:
-    text = (cells.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        errors.add(name, "Use ISO 8601 with a UTC offset, e.g. 2026-11-23T10:00:00+01:00.")
-        return None
-    if moment.utcoffset() is None:
-        errors.add(name, "Include a UTC offset (e.g. +01:00 or Z).")
-        return None
-    return moment
-
-
-def _count(cells: dict, name: str, errors: _Errors, low: int) -> int | None:
-    text = (cells.get(name) or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or not low <= int(text) <= MAX_ATTEMPTS:
-        errors.add(name, f"Use a whole number from {low} to {MAX_ATTEMPTS}.")
-        return None
-    return int(text)
-
-
-class _Owners:
-    def __init__(self):
-        self.users, self.teams = {}, {}
-
-    def find(self, email: str, errors: _Errors):
-        key = email.strip().lower()
-        if key not in self.users:
-            self.users[key] = list(get_user_model().objects.filter(email__iexact=key, is_active=True)[:2])
-        found = self.users[key]
-        if len(found) != 1:
-            problem = "matches no active user" if not found else "matches more than one user"
-            errors.add("owner_email", f"{email} {problem}; fix the email or create the user, then re-run.")
-            return None
-        return found[0]
-
-    def team_of(self, user):
-        if user.pk not in self.teams:
-            self.teams[user.pk] = user.teams.order_by("name").first()  # routing.Team.members
-        return self.teams[user.pk]
-
-
-def _check_history(cells: dict, submitted_at: datetime, now: datetime, errors: _Errors) -> tuple[dict, int, int | None]:
-    times = {name: _time(cells, name, errors) for name in TIME_COLUMNS}
-    attempts = _count(cells, "attempts", errors, 0)
-    connected_attempt = _count(cells, "connected_attempt", errors, 1)
-    if errors:
-        return times, 0, None
-    for name, moment in times.items():
-        if moment and moment < submitted_at:
-            errors.add(name, "Must not be before submitted_at.")
-        elif moment and moment > now + MAX_FUTURE_SKEW:
-            errors.add(name, "Must not be in the future.")
-    first, connected = times["first_attempt_at"], times["connected_at"]
-    if times["qualified_at"] and times["disqualified_at"]:
-        errors.add("disqualified_at", "Give qualified_at or disqualified_at, not both.")
-    if times["converted_at"] and times["disqualified_at"]:
-        errors.add("converted_at", "A disqualified lead cannot be converted.")
-    if times["converted_at"] and times["qualified_at"] and times["converted_at"] < times["qualified_at"]:
-        errors.add("converted_at", "Must not be before qualified_at.")
-    if connected and first and connected < first:
-        errors.add("connected_at", "Must not be before first_attempt_at.")
-    if connected and not first:
-        if connected_attempt not in (None, 1):
-            errors.add("first_attempt_at", "Needed when the lead was connected on a later attempt.")
-        times["first_attempt_at"] = first = connected
-    if connected_attempt and not connected:
-        if connected_attempt == 1 and first:
-            times["connected_at"] = connected = first
-        else:
-            errors.add("connected_at", "Needed with connected_attempt.")
-    if attempts == 0 and first:
-        errors.add("attempts", "Is 0, but first_attempt_at is given.")
-    if attempts and not first:
-        errors.add("first_attempt_at", "Needed when attempts is more than 0.")
-    if errors or not first:
-        return times, 0, None
-    count = attempts or 1
-    if connected:
-        if connected_attempt is None:
-            connected_attempt = 1 if connected == first or attempts == 1 else (attempts or 2)
-        if connected_attempt > count:
-            if attempts:
-                errors.add("connected_attempt", "Is more than attempts.")
-            count = connected_attempt
-        if connected_attempt > 1 and connected == first:
-            errors.add("connected_at", "Equals first_attempt_at, but the connection was not on attempt 1.")
-    return times, count, connected_attempt
-
-
-def attempt_times(
-    count: int, first: datetime, connected: datetime | None, connected_number: int | None, limit: datetime
-) -> list[datetime]:
-    """When each of `count` attempts happened (the rule in the module docstring)."""
-    anchors = {1: first}
-    if connected and connected_number and connected_number > 1:
-        anchors[connected_number] = connected
-    known = sorted(anchors)
-    times: dict[int, datetime] = dict(anchors)
-    for low, high in zip(known, known[1:], strict=False):
-        step = (anchors[high] - anchors[low]) / (high - low)
-        for number in range(low + 1, high):
-            times[number] = anchors[low] + step * (number - low)
-    last_number = known[-1]
-    later = list(range(last_number + 1, count + 1))
-    if later:
-        start = anchors[last_number]
-        gaps = [FOLLOW_UP_GAPS[index] if index < len(FOLLOW_UP_GAPS) else LATER_GAP for index in range(len(later))]
-        if start + sum(gaps, timedelta(0)) <= limit:
-            moment = start
-            for number, gap in zip(later, gaps, strict=True):
-                moment += gap
-                times[number] = moment
-        else:
-            step = (max(limit, start) - start) / (len(later) + 1)
-            for index, number in enumerate(later, start=1):
-                times[number] = start + step * index
-    return [times[number] for number in range(1, count + 1)]
-
-
 class Importer:
     def __init__(self, *, label: str = "", now: datetime | None = None):
         self.now = now or timezone.now()
         self.label = label
         self.source = import_source()
-        self.owners = _Owners()
+        self.owners = Owners()
 
     def check(self, number: int, cells: dict) -> tuple[_Row | None, str]:
         """A row ready to write, or (None, why it is skipped)."""
-        errors = _Errors()
+        errors = RowErrors()
         if cells.get("_extra_cells"):
             errors.add("row", "Has more cells than the header has columns.")
         data = {name: (cells.get(name) or "").strip() for name in INTAKE_COLUMNS if cells.get(name) is not None}
@@ -313,7 +177,7 @@ class Importer:
             owner = self.owners.find(cells["owner_email"], errors)
         if errors:
             return None, errors.sentence()
-        times, count, connected_attempt = _check_history(cells, submission.submitted_at, self.now, errors)
+        times, count, connected_attempt = check_history(cells, submission.submitted_at, self.now, errors)
         if errors:
             return None, errors.sentence()
         submission.external_id = submission.external_id or row_external_id(cells)

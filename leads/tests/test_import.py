@@ -14,7 +14,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from leads import importer
+from leads import import_rows, importer
 from leads.models import Attempt, Inquiry, Lead, Message
 from reports import filters as report_filters
 from reports import metrics
@@ -197,7 +197,7 @@ def test_a_missing_file_exits_non_zero_with_a_sentence(tmp_path):
 def test_attempt_times_follow_the_documented_rule(count, connected_number, limit, expected_minutes):
     first = datetime(2026, 10, 1, 12, tzinfo=UTC)
     connected = first + timedelta(minutes=60) if connected_number else None
-    times = importer.attempt_times(count, first, connected, connected_number, first + timedelta(minutes=limit))
+    times = import_rows.attempt_times(count, first, connected, connected_number, first + timedelta(minutes=limit))
     assert [(moment - first) / timedelta(minutes=1) for moment in times] == expected_minutes
 
 
