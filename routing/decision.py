@@ -20,6 +20,7 @@ from routing.models import (
     Fallback,
     OnCallRole,
     OnCallShift,
+    RepStatus,
     RotationCount,
     RoutingRule,
     Strategy,
@@ -164,8 +165,11 @@ def _on_call(rule: RoutingRule, lead: Lead, at: datetime, exclude: set[int]) -> 
         rep = reps.get(shift.user_id)
         if rep is None:
             continue
-        # On call means reachable by phone outside hours: only leave and exclusion count.
+        # On call means reachable by phone outside hours, so being offline or outside working
+        # hours does not count; leave, choosing "away" and exclusion do.
         rep.reasons = [reason for reason in reasons_to_pass_over(rep, _place(lead), at) if "on leave" in reason]
+        if rep.status == RepStatus.AWAY:
+            rep.reasons.insert(0, "is away")
         if rep.user_id in exclude:
             rep.reasons.append("already had this lead and did not call in time")
         rows.append({**_candidate_row(rep), "on_call": shift.role})
@@ -241,6 +245,9 @@ def decide(lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozen
         tried.append({"rule": rule.name, "matched": True, "why": "nobody eligible"})
         on_call, rows = _on_call(rule, lead, at, exclude) if rule.team_id else (None, [])
         if on_call:
-            return _finish(Decision(ON_CALL, on_call.user_id, rule, rule.team_id), tried, [*reps, on_call], at)
+            passed_over = [row for row in rows if row["rep"] != on_call.username]  # e.g. an away primary
+            return _finish(
+                Decision(ON_CALL, on_call.user_id, rule, rule.team_id), tried, [*reps, on_call], at, passed_over
+            )
         return _finish(Decision(MORNING_QUEUE, None, rule, rule.team_id), tried, reps, at, rows)
     return _finish(Decision(UNROUTED), tried, [], at)

@@ -256,3 +256,22 @@ def test_the_sweeper_leaves_a_lead_to_its_own_queued_job_and_steps_in_when_it_is
     assert sweep(later)["routing"] == 1
     assert run_jobs() == 1
     assert Lead.objects.get(pk=response.json()["id"]).owner is not None
+
+
+def test_an_away_on_call_rep_is_passed_over_for_the_backup_then_the_queue(reps, rule, make_lead, now, team):
+    for rep in reps:
+        set_rep_status(rep, "offline")
+    primary = make_rep("nora", None, status="away", all_day=False)
+    backup = make_rep("bob", None, status="offline", all_day=False)  # off shift in the app, reachable by phone
+    for user, role in ((primary, "primary"), (backup, "backup")):
+        OnCallShift.objects.create(
+            team=team, user=user, role=role, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=8)
+        )
+    decision = assign_lead(make_lead().pk, at=now)
+    assert (decision.outcome, decision.trace["chosen"]["username"]) == ("on_call", "bob")
+    nora = next(row for row in decision.trace["candidates"] if row["rep"] == "nora")
+    assert nora["reasons"] == ["is away"]
+
+    set_rep_status(backup, "away")
+    decision = assign_lead(make_lead().pk, at=now)
+    assert decision.outcome == "morning_queue" and decision.chosen_id is None
