@@ -30,3 +30,7 @@ def baseline(request: HttpRequest) -> JsonResponse:
         cursor.execute(INSERT, [str(data.get("email", "")), json.dumps(data)])
         row_id = cursor.fetchone()[0]
     return JsonResponse({"id": row_id}, status=201)
+
+
+def noop_job() -> None:
+    """bench/worker_cost.py's baseline job: what RQ costs before any of our code runs."""
