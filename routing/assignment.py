@@ -24,6 +24,7 @@ from leads.messaging import queue_message
 from leads.models import Lead
 from routing import config, strategies
 from routing.eligibility import LeadPlace, RepSnapshot, reasons_to_pass_over
+from routing.handover import check_handover
 from routing.models import (
     Fallback,
     OnCallRole,
@@ -423,9 +424,11 @@ def reassign_if_untouched(lead_id: int, at: datetime | None = None) -> str:
 
 
 def hand_over(lead: Lead, to_user, *, by) -> Lead:
-    """A rep hands a lead to a colleague (e.g. one with a more open schedule)."""
+    """A rep hands a lead to a colleague (e.g. one with a more open schedule), when
+    routing.handover allows it (else HandoverRefused)."""
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        check_handover(lead, to_user, timezone.now())  # raises HandoverRefused
         previous = lead.owner
         lead.owner = to_user
         lead.accepted_at = None
