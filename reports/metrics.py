@@ -50,6 +50,7 @@ from leads.models import Lead
 from reports import business_time
 from reports.aggregates import PercentileCont, Seconds, analytic_queries, is_postgresql, percentile
 from reports.metrics_attempts import QUARTER_HOUR, AttemptFigures, attempt_figures, lead_quarter_hours
+from reports.periods import check_day, check_moment
 from routing.models import Team
 
 MINUTE = timedelta(minutes=1)
@@ -174,6 +175,7 @@ def _moment(text: str, *, end_of_day: bool) -> datetime:
     except ValueError:
         pass
     else:
+        check_day(day)
         if end_of_day:
             day += timedelta(days=1)
         return datetime.combine(day, time(0), tzinfo=organisation_zone())
@@ -183,7 +185,7 @@ def _moment(text: str, *, end_of_day: bool) -> datetime:
         raise forms.ValidationError("Use a date (2026-11-01) or an ISO 8601 datetime with offset.") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise forms.ValidationError("Include a UTC offset (e.g. +01:00 or Z).")
-    return moment
+    return check_moment(moment)
 
 
 class MetricFilterForm(forms.Form):
