@@ -14,19 +14,45 @@ log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 
 
-def retry_after(bucket: str, limit: int, now: float | None = None) -> int:
-    """0 when the call is allowed; else seconds until the window resets."""
+def _window_key(bucket: str, now: float, window_seconds: int) -> tuple[str, int]:
+    window = int(now // window_seconds)
+    return f"leadops:rate:{bucket}:{window_seconds}:{window}", window
+
+
+def _wait(window: int, window_seconds: int, now: float) -> int:
+    return max(1, int((window + 1) * window_seconds - now + 0.999))
+
+
+def retry_after(bucket: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
+    """Count one call: 0 when it is allowed; else seconds until the window resets.
+    A limit of 0 or less means no limit."""
+    if limit <= 0:
+        return 0
     now = now or time.time()
-    window = int(now // WINDOW_SECONDS)
-    key = f"leadops:rate:{bucket}:{window}"
+    key, window = _window_key(bucket, now, window_seconds)
     try:
         pipe = redis_connection().pipeline(transaction=False)
         pipe.incr(key)
-        pipe.expire(key, WINDOW_SECONDS + 5)
+        pipe.expire(key, window_seconds + 5)
         count = pipe.execute()[0]
     except redis.RedisError as error:
         log.warning("rate limit skipped, Redis unavailable: %s", error)
         return 0
     if count <= limit:
         return 0
-    return max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+    return _wait(window, window_seconds, now)
+
+
+def exhausted(bucket: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
+    """Like retry_after, without counting a call: seconds to wait when the bucket has
+    already used up its limit in this window, else 0."""
+    if limit <= 0:
+        return 0
+    now = now or time.time()
+    key, window = _window_key(bucket, now, window_seconds)
+    try:
+        count = int(redis_connection().get(key) or 0)
+    except redis.RedisError as error:
+        log.warning("rate limit skipped, Redis unavailable: %s", error)
+        return 0
+    return _wait(window, window_seconds, now) if count >= limit else 0

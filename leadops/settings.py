@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "leadops.middleware.RejectNulBytes",  # NUL in a query or form field: 400 before any view
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -189,6 +190,14 @@ LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
 # without a proxy). A rep whose last page closed is marked offline after the grace period.
 LEADOPS_WS_URL = env.str("LEADOPS_WS_URL", default="")
 LEADOPS_PRESENCE_GRACE = env.int("LEADOPS_PRESENCE_GRACE", default=30)
+# Rate limits per client address (leadops/clientip.py; 0 turns one off). Behind reverse
+# proxies that append to X-Forwarded-For, say how many: else every client looks like the proxy.
+LEADOPS_TRUSTED_PROXY_HOPS = env.int("LEADOPS_TRUSTED_PROXY_HOPS", default=0)
+LEADOPS_INTAKE_PER_IP_PER_MINUTE = env.int("LEADOPS_INTAKE_PER_IP_PER_MINUTE", default=6000)
+LEADOPS_INTAKE_BAD_KEYS_PER_IP_PER_MINUTE = env.int("LEADOPS_INTAKE_BAD_KEYS_PER_IP_PER_MINUTE", default=30)
+LEADOPS_FORM_POSTS_PER_IP_PER_MINUTE = env.int("LEADOPS_FORM_POSTS_PER_IP_PER_MINUTE", default=5)
+LEADOPS_FORM_POSTS_PER_IP_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_IP_PER_HOUR", default=20)
+LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR", default=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -14,19 +14,29 @@ from phonenumbers import timezone as phone_timezone
 
 from leadops.region_zones import COUNTRY_ZONES, region_zone
 
+# The geographic areas of the IANA database. Names outside them are legacy or technical
+# (US/Eastern, EST5EDT, Etc/GMT+5, Factory, localtime, posixrules, posix/..., right/...):
+# not where a person lives, and some (Factory, localtime) are not a real offset at all.
+GEOGRAPHIC_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+)
+
 
 @functools.cache
 def _valid_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(
+        name for name in available_timezones() if name == "UTC" or name.partition("/")[0] in GEOGRAPHIC_AREAS
+    )
 
 
 def is_time_zone(name: str) -> bool:
+    """An Area/Location name of the IANA database (Europe/Paris, America/Argentina/Salta), or UTC."""
     return isinstance(name, str) and name in _valid_names()
 
 
 def validate_time_zone(name: str) -> None:
     if not is_time_zone(name):
-        raise ValidationError("Not an IANA time zone name (e.g. Europe/Paris).")
+        raise ValidationError("Use an IANA Area/Location time zone name (e.g. Europe/Paris) or UTC.")
 
 
 @functools.cache

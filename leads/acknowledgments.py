@@ -9,6 +9,8 @@ templates/acknowledgments/."""
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,11 +19,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from leadops.timezones import zone
-from leads.choices import AckState
+from leads.choices import AckState, IntakeChannel
 from leads.messaging import deliver_message
 from leads.models import Inquiry, Lead, LeadEvent, Message
 
 REPEAT_QUIET_PERIOD = timedelta(hours=24)
+EXCERPT_LENGTH = 140
+DOMAIN_LIKE = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)
 INQUIRY_PHRASES = {
     "demo_request": "demo request",
     "pricing": "pricing request",
@@ -60,10 +64,31 @@ def greeting_name(lead: Lead) -> str:
     return lead.first_name or (lead.name.split()[0] if lead.name.strip() else "there")
 
 
+def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """A short, inert quote of text from an unverified sender: one line, no control or
+    direction characters, no double quotes, links and domains defanged (evil[.]example),
+    at most `length` characters. So the acknowledgment cannot carry someone else's letter."""
+    kept = "".join(
+        " " if char.isspace() else char for char in text if unicodedata.category(char)[0] != "C" or char.isspace()
+    )
+    line = " ".join(kept.split()).replace('"', "'").replace("://", "[:]//")
+    line = DOMAIN_LIKE.sub(lambda match: match.group(0).replace(".", "[.]"), line)
+    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
+
+
+def quoted_message(inquiry: Inquiry) -> str:
+    """The inquiry's message as the acknowledgment quotes it: whole (up to the template's
+    limit) from an integration with an intake key, a short excerpt from the hosted form."""
+    if inquiry.channel == IntakeChannel.API:
+        return inquiry.message
+    return excerpt(inquiry.message)
+
+
 def _context(lead: Lead, inquiry: Inquiry, now: datetime) -> dict:
     return {
         "lead": lead,
         "inquiry": inquiry,
+        "message_quote": quoted_message(inquiry),
         "greeting_name": greeting_name(lead),
         "promise": promise_text(lead, now),
         "inquiry_label": INQUIRY_PHRASES.get(inquiry.inquiry_type, "request"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from leadops import events
 from leadops.timezones import resolve_time_zone, zone
 from leads import enrichment, policies, scoring, sla
+from leads.choices import IntakeChannel
 from leads.intake import Submission
 from leads.models import Inquiry, Lead, LeadEvent, LeadSource
 
@@ -146,7 +147,9 @@ def build_lead(submission: Submission, lead_source: LeadSource, now) -> Lead:
     return lead
 
 
-def _new_inquiry(lead: Lead, submission: Submission, lead_source: LeadSource, now, duplicate: bool) -> Inquiry:
+def _new_inquiry(
+    lead: Lead, submission: Submission, lead_source: LeadSource, now, duplicate: bool, channel: str
+) -> Inquiry:
     return Inquiry.objects.create(
         lead=lead,
         lead_source=lead_source,
@@ -158,12 +161,15 @@ def _new_inquiry(lead: Lead, submission: Submission, lead_source: LeadSource, no
         submitted_at=submission.submitted_at,
         received_at=now,
         is_duplicate=duplicate,
+        channel=channel,
     )
 
 
-def _join_existing(lead: Lead, submission: Submission, lead_source: LeadSource, now, actor_label: str) -> Inquiry:
+def _join_existing(
+    lead: Lead, submission: Submission, lead_source: LeadSource, now, actor_label: str, channel: str
+) -> Inquiry:
     """A repeat inquiry joins the lead; a hotter one reheats it and may pull its SLA in."""
-    inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=True)
+    inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=True, channel=channel)
     new_temperature = scoring.temperature_for(submission.inquiry_type, lead.score)
     data = {"inquiry": inquiry.pk, "inquiry_type": submission.inquiry_type, "source": submission.source}
     if scoring.hotter(new_temperature, lead.temperature) != lead.temperature:
@@ -181,9 +187,12 @@ def _join_existing(lead: Lead, submission: Submission, lead_source: LeadSource, 
     return inquiry
 
 
-def lead_intake(submission: Submission, lead_source: LeadSource, *, actor_label: str) -> IntakeResult:
+def lead_intake(
+    submission: Submission, lead_source: LeadSource, *, actor_label: str, channel: str = IntakeChannel.API
+) -> IntakeResult:
     """Store a submission: a new lead, a new inquiry on a recent lead (duplicate), or,
-    when its `external_id` was seen before for this source, the earlier result."""
+    when its `external_id` was seen before for this source, the earlier result. `channel`
+    says how it came (IntakeChannel): the acknowledgment trusts API senders more."""
     if submission.external_id:
         earlier = (
             Inquiry.objects.select_related("lead")
@@ -204,11 +213,11 @@ def lead_intake(submission: Submission, lead_source: LeadSource, *, actor_label:
                 )
             if existing:
                 lead = Lead.objects.select_for_update(of=("self",)).select_related("lead_source").get(pk=existing)
-                inquiry = _join_existing(lead, submission, lead_source, now, actor_label)
+                inquiry = _join_existing(lead, submission, lead_source, now, actor_label, channel)
             else:
                 lead.route_after = None if lead.junk else now  # routed by the job, or by the sweeper
                 lead.save()
-                inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=False)
+                inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=False, channel=channel)
                 record_event(
                     lead,
                     "lead.submitted",

@@ -110,7 +110,7 @@ class LeadAdmin(admin.ModelAdmin):
         "first_contact_due_at", "junk",
     ]  # fmt: skip
     list_filter = ["temperature", "stage", "source", "junk", "after_hours", "lead_source", "inquiry_type"]
-    search_fields = ["email_normalized", "phone_e164", "name", "first_name", "last_name", "company"]
+    search_fields = ["email", "email_normalized", "phone_e164", "name", "first_name", "last_name", "company"]
     date_hierarchy = "submitted_at"
     list_select_related = ["owner"]
     raw_id_fields = ["owner", "named_account"]

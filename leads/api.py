@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 import logging
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from leadops.ratelimit import retry_after
+from leadops.clientip import client_ip
+from leadops.ratelimit import exhausted, retry_after
 from leads import policies
 from leads.actions import IntakeResult, lead_intake
-from leads.intake import clean_submission
+from leads.intake import LIVE_BACKDATE_LIMIT, clean_submission
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -66,14 +68,42 @@ def _parse_body(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]
             if not isinstance(data, dict):
                 return None, error_reply(400, {"non_field_errors": ["Send a JSON object of lead fields."]})
             return data, None
+        if media_type == "multipart/form-data":
+            if request.FILES:
+                return None, error_reply(400, {"non_field_errors": ["Send lead fields only, no file parts."]})
+            return {name: request.POST.get(name) for name in request.POST}, None
         if media_type in FORM_TYPES:
-            form = request.POST if media_type == "multipart/form-data" else QueryDict(request.body, encoding="utf-8")
+            form = QueryDict(request.body, encoding="utf-8")
             return {name: form.get(name) for name in form}, None
     except (ValueError, RecursionError, UnicodeDecodeError):
         return None, error_reply(400, {"non_field_errors": ["The body is not valid JSON."]})
-    except (MultiPartParserError, TooManyFieldsSent) as error:
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as error:
         return None, error_reply(400, {"non_field_errors": [f"The form body could not be read: {error}"]})
     return None, error_reply(415, {"non_field_errors": ["Send application/json or application/x-www-form-urlencoded."]})
+
+
+def _authenticate(request: HttpRequest, ip: str):
+    """(key, None), or (None, the reply): 401 for a missing or wrong key, 429 once an
+    address has sent too many wrong keys (then not even looked up), 503 without a database."""
+    bad_key_bucket, bad_key_limit = f"intake-bad-key:{ip}", settings.LEADOPS_INTAKE_BAD_KEYS_PER_IP_PER_MINUTE
+    raw_key = _bearer_key(request)
+    wait = exhausted(bad_key_bucket, bad_key_limit) if not policies.known_intake_key(raw_key) else 0
+    if wait:
+        return None, error_reply(
+            429, {"non_field_errors": ["Too many wrong intake keys from this address."]}, Retry_After=str(wait)
+        )
+    try:
+        key = policies.intake_key(raw_key) if raw_key else None
+    except UNAVAILABLE:
+        return None, error_reply(
+            503, {"non_field_errors": ["The lead store is unavailable; retry shortly."]}, Retry_After="5"
+        )
+    if key is None:
+        retry_after(bad_key_bucket, bad_key_limit)
+        response = error_reply(401, {"non_field_errors": ["Send a valid intake key: Authorization: Bearer <key>."]})
+        response["WWW-Authenticate"] = 'Bearer realm="leadops-intake"'
+        return None, response
+    return key, None
 
 
 @csrf_exempt
@@ -88,17 +118,13 @@ def intake(request: HttpRequest) -> JsonResponse:
         declared = 0
     if declared > MAX_BODY_BYTES:
         return error_reply(413, {"non_field_errors": ["The body is larger than 64 KiB."]})
-    raw_key = _bearer_key(request)
-    try:
-        key = policies.intake_key(raw_key) if raw_key else None
-    except UNAVAILABLE:
-        return error_reply(
-            503, {"non_field_errors": ["The lead store is unavailable; retry shortly."]}, Retry_After="5"
-        )
-    if key is None:
-        response = error_reply(401, {"non_field_errors": ["Send a valid intake key: Authorization: Bearer <key>."]})
-        response["WWW-Authenticate"] = 'Bearer realm="leadops-intake"'
-        return response
+    ip = client_ip(request)
+    wait = retry_after(f"intake-ip:{ip}", settings.LEADOPS_INTAKE_PER_IP_PER_MINUTE)
+    if wait:
+        return error_reply(429, {"non_field_errors": ["Too many requests from this address."]}, Retry_After=str(wait))
+    key, problem = _authenticate(request, ip)
+    if problem:
+        return problem
     wait = retry_after(f"intake-key:{key.pk}", key.requests_per_minute)
     if wait:
         return error_reply(429, {"non_field_errors": ["Too many requests for this key."]}, Retry_After=str(wait))
@@ -111,7 +137,9 @@ def intake(request: HttpRequest) -> JsonResponse:
     if problem:
         return problem
     source = key.lead_source
-    submission, errors = clean_submission(data, default_source=source.default_source, allows_source=source.allows)
+    submission, errors = clean_submission(
+        data, default_source=source.default_source, allows_source=source.allows, max_age=LIVE_BACKDATE_LIMIT
+    )
     if errors:
         return error_reply(400, errors)
     try:

@@ -78,3 +78,12 @@ class AckState(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
     SKIPPED = "skipped", "Skipped"
+
+
+class IntakeChannel(models.TextChoices):
+    """How a submission reached us: with an intake key (the sender is a known integration),
+    through the public hosted form (anyone, unverified) or a CSV import."""
+
+    API = "api", "Intake API"
+    HOSTED_FORM = "hosted_form", "Hosted form"
+    IMPORT = "import", "CSV import"

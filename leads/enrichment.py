@@ -28,7 +28,15 @@ def _in_list(domain: str, file_name: str) -> bool:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The address duplicates are matched on (Lead.email_normalized): lower case and
+    without a plus tag, since bob+1@example.com and bob@example.com reach one mailbox.
+    Messages still go to the address as submitted (Lead.email)."""
+    address = email.strip().lower()
+    local, at, domain = address.rpartition("@")
+    base = local.split("+", 1)[0]
+    if at and base and base != local:
+        return f"{base}@{domain}"
+    return address
 
 
 def email_domain(email: str) -> str:

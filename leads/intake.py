@@ -6,6 +6,7 @@ field -> [messages] that the API sends as a 400 and the form shows beside its fi
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,10 @@ from leads.choices import InquiryType, Source
 from leads.enrichment import PhoneParseError, parse_phone
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
+# How far live intake (the API, the hosted form) may backdate `submitted_at`: an old date
+# would start an SLA clock that is already breached and skew the reports. History goes
+# through the CSV import, which takes any date from EARLIEST_SUBMISSION on.
+LIVE_BACKDATE_LIMIT = timedelta(days=30)
 EARLIEST_SUBMISSION = datetime(2000, 1, 1, tzinfo=UTC)
 HONEYPOT_FIELD = "fax"
 
@@ -99,6 +104,9 @@ def _text(value: Any, name: str, errors: _Errors) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         errors.add(name, "Must be a string.")
         return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        errors.add(name, "Must be a string, not NaN or Infinity.")
+        return ""
     text = str(value).strip()
     if "\x00" in text:
         errors.add(name, "Must not contain NUL characters.")
@@ -148,7 +156,22 @@ def _extra(value: Any, errors: _Errors) -> dict:
     if _depth(value) > 10:
         errors.add("extra", "Must not nest deeper than 10 levels.")
         return {}
+    if not _finite(value):
+        # JSON has no NaN or Infinity (1e999 reads as Infinity), and PostgreSQL's jsonb refuses them.
+        errors.add("extra", "Numbers must be finite: NaN, Infinity and out-of-range values like 1e999 are not JSON.")
+        return {}
     return value
+
+
+def _finite(value: Any) -> bool:
+    """No NaN or infinite float anywhere in a (depth-checked) JSON value."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return True
 
 
 def _depth(value: Any, level: int = 1) -> int:
@@ -161,7 +184,7 @@ def _depth(value: Any, level: int = 1) -> int:
     return level
 
 
-def _submitted_at(text: str, errors: _Errors, now: datetime) -> datetime:
+def _submitted_at(text: str, errors: _Errors, now: datetime, max_age: timedelta | None) -> datetime:
     if not text:
         return now
     try:
@@ -172,18 +195,30 @@ def _submitted_at(text: str, errors: _Errors, now: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         errors.add("submitted_at", "Include a UTC offset (e.g. +01:00 or Z).")
         return now
+    problem = ""
     if moment > now + MAX_FUTURE_SKEW:
-        errors.add("submitted_at", "Must not be more than 5 minutes in the future.")
+        problem = "Must not be more than 5 minutes in the future."
     elif moment < EARLIEST_SUBMISSION:
-        errors.add("submitted_at", "Must not be before the year 2000.")
+        problem = "Must not be before the year 2000."
+    elif max_age is not None and moment < now - max_age:
+        problem = f"Must not be more than {max_age.days} days in the past; import older leads with the CSV import."
+    if problem:  # and no conversion: 0001-01-01T00:00-23:59 has no UTC equivalent
+        errors.add("submitted_at", problem)
+        return now
     return moment.astimezone(UTC)
 
 
 def clean_submission(
-    data: dict, *, default_source: str, allows_source, now: datetime | None = None
+    data: dict,
+    *,
+    default_source: str,
+    allows_source,
+    now: datetime | None = None,
+    max_age: timedelta | None = None,
 ) -> tuple[Submission | None, dict[str, list[str]]]:
     """Validate a submitted mapping. `allows_source(source) -> bool` says which sources
-    the integration may set. Unknown fields are ignored."""
+    the integration may set; `max_age` bounds how far `submitted_at` may lie in the past
+    (live intake passes LIVE_BACKDATE_LIMIT). Unknown fields are ignored."""
     now = now or timezone.now()
     errors = _Errors()
     text = {name: _text(data.get(name), name, errors) for name in TEXT_LIMITS}
@@ -194,7 +229,7 @@ def clean_submission(
         extra=_extra(data.get("extra"), errors),
         honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
     )
-    submission.submitted_at = _submitted_at(text["submitted_at"], errors, now)
+    submission.submitted_at = _submitted_at(text["submitted_at"], errors, now, max_age)
 
     if not submission.email and not submission.phone and "email" not in errors and "phone" not in errors:
         errors.add("email", "Give an email or a phone number.")

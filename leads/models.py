@@ -19,6 +19,7 @@ from leads.choices import (
     AttemptChannel,
     AttemptOutcome,
     InquiryType,
+    IntakeChannel,
     MessageState,
     Segment,
     Source,
@@ -312,6 +313,12 @@ class Inquiry(models.Model):
     received_at = models.DateTimeField(default=now)
     is_duplicate = models.BooleanField(default=False)
     ack_state = models.CharField(max_length=10, choices=AckState.choices, default=AckState.PENDING)
+    channel = models.CharField(
+        max_length=20,
+        choices=IntakeChannel.choices,
+        default=IntakeChannel.API,
+        help_text="Hosted-form senders are unverified: their acknowledgment quotes only a short excerpt.",
+    )
 
     class Meta:
         ordering = ["submitted_at"]

@@ -35,23 +35,49 @@ def cached(key, load):
 def forget() -> None:
     """Drop the cache (tests, and right after an admin edit in this process)."""
     _cache.clear()
+    _unknown_keys.clear()
 
 
 def active_policies() -> list:
     return cached("policies", lambda: list(SlaPolicy.objects.filter(active=True).order_by("position", "id")))
 
 
+# Unknown keys are remembered briefly too, so that a flood of the same wrong key does not
+# query the database each time; briefly, so that a key issued just now works within seconds.
+UNKNOWN_KEY_TTL = 3.0
+UNKNOWN_KEYS_KEPT = 10_000
+_unknown_keys: dict[str, float] = {}
+
+
 def intake_key(raw_key: str):
-    """The active key for a raw bearer key (with its lead source), or None. Only found
-    keys are cached, so a revoked key stops working within CONFIG_TTL seconds."""
+    """The active key for a raw bearer key (with its lead source), or None. A found key is
+    cached for CONFIG_TTL seconds (a revoked key stops working within that time), a
+    wrong one for UNKNOWN_KEY_TTL seconds."""
     key_hash = hash_intake_key(raw_key)
+    now = time.monotonic()
     entry = _cache.get(("key", key_hash))
-    if entry and time.monotonic() - entry[0] <= CONFIG_TTL:
+    if entry and now - entry[0] <= CONFIG_TTL:
         return entry[1]
+    missed_at = _unknown_keys.get(key_hash)
+    if missed_at is not None and now - missed_at <= UNKNOWN_KEY_TTL:
+        return None
     key = IntakeKey.objects.for_raw_key(raw_key)
     if key is not None:
-        _cache[("key", key_hash)] = (time.monotonic(), key)
+        _cache[("key", key_hash)] = (now, key)
+        _unknown_keys.pop(key_hash, None)
+    else:
+        if len(_unknown_keys) >= UNKNOWN_KEYS_KEPT:
+            _unknown_keys.clear()
+        _unknown_keys[key_hash] = now
     return key
+
+
+def known_intake_key(raw_key: str) -> bool:
+    """Whether a raw key is a valid key this process has seen within CONFIG_TTL seconds."""
+    if not raw_key:
+        return False
+    entry = _cache.get(("key", hash_intake_key(raw_key)))
+    return bool(entry) and time.monotonic() - entry[0] <= CONFIG_TTL
 
 
 def named_accounts() -> dict[str, tuple[int, int | None]]:

@@ -3,17 +3,24 @@ a page that states the promise time in the lead's local time."""
 
 from __future__ import annotations
 
+import hashlib
+from typing import NamedTuple
+
+from django.conf import settings
 from django.core import signing
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from leadops.clientip import client_ip
+from leadops.ratelimit import retry_after
 from leadops.timezones import country_names, zone
 from leads.acknowledgments import greeting_name, promise_text
 from leads.actions import lead_intake
-from leads.choices import InquiryType
-from leads.intake import HONEYPOT_FIELD, clean_submission
+from leads.choices import InquiryType, IntakeChannel
+from leads.enrichment import normalize_email
+from leads.intake import HONEYPOT_FIELD, LIVE_BACKDATE_LIMIT, Submission, clean_submission
 from leads.models import Lead, LeadSource
 
 FORM_FIELDS = (
@@ -21,6 +28,68 @@ FORM_FIELDS = (
     "product_interest", "message", "consent_email", "consent_sms", "timezone",
 )  # fmt: skip
 THANKS_SALT = "leadops.hosted-form.thanks"
+HOUR = 3600
+
+
+def _wait_text(wait: int) -> str:
+    minutes = max(1, -(-wait // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def address_wait(request) -> int:
+    """Seconds this client must wait before posting the form again (0: go ahead). The form
+    sends an acknowledgment to whatever address it is given, so it must not become a relay."""
+    bucket = f"form-ip:{client_ip(request)}"
+    return retry_after(bucket, settings.LEADOPS_FORM_POSTS_PER_IP_PER_MINUTE) or retry_after(
+        bucket, settings.LEADOPS_FORM_POSTS_PER_IP_PER_HOUR, window_seconds=HOUR
+    )
+
+
+def recipient_wait(submission: Submission) -> int:
+    """Seconds before the form may write to this email address or phone number again."""
+    recipients = [normalize_email(submission.email), submission.phone_e164]
+    waits = [
+        retry_after(
+            "form-to:" + hashlib.sha256(recipient.encode()).hexdigest()[:32],
+            settings.LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR,
+            window_seconds=HOUR,
+        )
+        for recipient in recipients
+        if recipient
+    ]
+    return max(waits, default=0)
+
+
+class Outcome(NamedTuple):
+    errors: dict
+    status: int
+    lead_id: int | None = None
+    retry_after: int = 0
+
+
+def _refused(message: str, status: int, retry_after: int = 0) -> Outcome:
+    return Outcome({"non_field_errors": [message]}, status, retry_after=retry_after)
+
+
+def _submit(request, lead_source: LeadSource, values: dict) -> Outcome:
+    """Throttle, validate and store one post."""
+    if wait := address_wait(request):
+        return _refused(f"Too many requests from your network. Please try again in {_wait_text(wait)}.", 429, wait)
+    submission, errors = clean_submission(
+        values, default_source=lead_source.default_source, allows_source=lead_source.allows, max_age=LIVE_BACKDATE_LIMIT
+    )
+    if not submission:
+        return Outcome(errors, 400)
+    if wait := recipient_wait(submission):
+        message = f"We already have several requests for this email or phone. Please try again in {_wait_text(wait)}."
+        return _refused(message, 429, wait)
+    try:
+        result = lead_intake(
+            submission, lead_source, actor_label=f"hosted form {lead_source.slug}", channel=IntakeChannel.HOSTED_FORM
+        )
+    except (OperationalError, InterfaceError):
+        return _refused("We could not save your request just now. Please try again in a moment.", 503)
+    return Outcome({}, 200, result.lead.pk)
 
 
 def hosted_form(request, slug: str):
@@ -33,22 +102,11 @@ def hosted_form(request, slug: str):
         values[HONEYPOT_FIELD] = request.POST.get(HONEYPOT_FIELD, "")
         values["consent_email"] = bool(request.POST.get("consent_email"))
         values["consent_sms"] = bool(request.POST.get("consent_sms"))
-        submission, errors = clean_submission(
-            values, default_source=lead_source.default_source, allows_source=lead_source.allows
-        )
-        if submission:
-            try:
-                result = lead_intake(submission, lead_source, actor_label=f"hosted form {lead_source.slug}")
-            except (OperationalError, InterfaceError):
-                errors = {
-                    "non_field_errors": ["We could not save your request just now. Please try again in a moment."]
-                }
-                status = 503
-            else:
-                token = signing.dumps(result.lead.pk, salt=THANKS_SALT)
-                return redirect("hosted-form-thanks", slug=slug, token=token)
-        else:
-            status = 400
+        outcome = _submit(request, lead_source, values)
+        if outcome.lead_id is not None:
+            token = signing.dumps(outcome.lead_id, salt=THANKS_SALT)
+            return redirect("hosted-form-thanks", slug=slug, token=token)
+        errors, status = outcome.errors, outcome.status
     context = {
         "lead_source": lead_source,
         "values": values,
@@ -57,7 +115,10 @@ def hosted_form(request, slug: str):
         "honeypot": HONEYPOT_FIELD,
         "countries": sorted(country_names().items(), key=lambda item: item[1]),
     }
-    return render(request, "leads/hosted_form.html", context, status=status)
+    response = render(request, "leads/hosted_form.html", context, status=status)
+    if request.method == "POST" and outcome.retry_after:
+        response["Retry-After"] = str(outcome.retry_after)
+    return response
 
 
 def hosted_form_thanks(request, slug: str, token: str):

@@ -17,6 +17,7 @@ from leadops.parsing import row_id
 from leadops.timezones import zone
 from leads.choices import Source, Temperature
 from leads.models import Lead
+from reports.periods import check_day, check_moment
 from routing.models import Team
 
 
@@ -71,6 +72,7 @@ def _moment(text: str, *, end_of_day: bool) -> datetime:
     except ValueError:
         pass
     else:
+        check_day(day)
         if end_of_day:
             day += timedelta(days=1)
         return datetime.combine(day, time(0), tzinfo=organisation_zone())
@@ -80,7 +82,7 @@ def _moment(text: str, *, end_of_day: bool) -> datetime:
         raise forms.ValidationError("Use a date (2026-11-01) or an ISO 8601 datetime with offset.") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise forms.ValidationError("Include a UTC offset (e.g. +01:00 or Z).")
-    return moment
+    return check_moment(moment)
 
 
 class MetricFilterForm(forms.Form):

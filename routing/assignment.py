@@ -18,6 +18,7 @@ from leads.choices import Stage
 from leads.messaging import queue_message
 from leads.models import Lead
 from routing.decision import MAX_REASSIGNMENTS, MORNING_QUEUE, ON_CALL, RETRY_ROUTING, Decision, decide
+from routing.handover import check_handover
 from routing.models import (
     RepProfile,
     RepStatus,
@@ -195,9 +196,11 @@ def reassign_if_untouched(lead_id: int, at: datetime | None = None) -> str:
 
 
 def hand_over(lead: Lead, to_user, *, by) -> Lead:
-    """A rep hands a lead to a colleague (e.g. one with a more open schedule)."""
+    """A rep hands a lead to a colleague (e.g. one with a more open schedule), when
+    routing.handover allows it (else HandoverRefused)."""
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        check_handover(lead, to_user, timezone.now())  # raises HandoverRefused
         previous = lead.owner
         lead.owner = to_user
         lead.accepted_at = None

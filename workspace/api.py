@@ -13,12 +13,11 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leadops.roles import REPS, in_group
 from leads.choices import AttemptChannel, AttemptOutcome, Stage
 from leads.lifecycle import LifecycleError, change_stage, log_attempt
 from leads.permissions import lead_for_action, visible_leads
 from routing.assignment import accept_lead, hand_over, set_rep_status
-from routing.eligibility import on_leave
+from routing.handover import HandoverRefused, handover_refusal
 from routing.models import RepProfile, RepStatus
 from workspace.serializers import AttemptSerializer, LeadDetailSerializer
 
@@ -73,14 +72,11 @@ class HandoverSerializer(serializers.Serializer):
     to = serializers.CharField(help_text="Username of the colleague who takes the lead.")
 
     def validate_to(self, username: str):
-        user = get_user_model().objects.filter(username=username, is_active=True).select_related("rep_profile").first()
-        if user is None or not in_group(user, REPS):
+        user = get_user_model().objects.filter(username=username).select_related("rep_profile").first()
+        if user is None:
             raise serializers.ValidationError("No active rep with that username.")
-        profile = getattr(user, "rep_profile", None)
-        if profile and on_leave(
-            profile.leave.values_list("starts_on", "ends_on"), profile.time_zone, self.context["now"]
-        ):
-            raise serializers.ValidationError("That rep is on leave.")
+        if refusal := handover_refusal(self.context["lead"], user, self.context["now"]):
+            raise serializers.ValidationError(refusal)
         return user
 
 
@@ -88,12 +84,13 @@ class HandOverLead(APIView):
     @extend_schema(request=HandoverSerializer, responses=LeadReplySerializer, summary="Hand a lead to a colleague")
     def post(self, request, pk: int):
         lead = lead_for_action(request, pk)
-        incoming = HandoverSerializer(data=request.data, context={"now": timezone.now()})
+        incoming = HandoverSerializer(data=request.data, context={"now": timezone.now(), "lead": lead})
         incoming.is_valid(raise_exception=True)
-        target = incoming.validated_data["to"]
-        if target.pk == lead.owner_id:
-            return Response({"errors": {"to": ["The lead is already theirs."]}}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(_reply(hand_over(lead, target, by=request.user)))
+        try:
+            lead = hand_over(lead, incoming.validated_data["to"], by=request.user)
+        except HandoverRefused as refusal:  # the lead changed team meanwhile
+            return Response({"errors": {"to": [str(refusal)]}}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_reply(lead))
 
 
 @extend_schema(summary="A lead with its SLA, timeline, attempts, plan and routing trace")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from leadops.roles import REPS
 from leads.choices import AttemptChannel, AttemptOutcome, Stage
 from leads.lifecycle import LifecycleError, validate_attempt
-from routing.eligibility import on_leave
+from routing.handover import handover_refusal
 from workspace.rep_actions import EMAIL_TEMPLATES, NOTE_LIMIT
 
 
@@ -92,7 +92,6 @@ class HandoverForm(forms.Form):
 
     def clean_to(self):
         user = self.cleaned_data["to"]
-        profile = getattr(user, "rep_profile", None)
-        if profile and on_leave(profile.leave.values_list("starts_on", "ends_on"), profile.time_zone, timezone.now()):
-            raise forms.ValidationError("That rep is on leave.")
+        if refusal := handover_refusal(self.lead, user, timezone.now()):
+            raise forms.ValidationError(refusal)
         return user

@@ -29,6 +29,7 @@ from leads.permissions import visible_leads
 from notifications.alerts import sla_warning_at
 from notifications.live import lead_summary
 from routing.assignment import accept_lead, hand_over
+from routing.handover import HandoverRefused
 from workspace.forms import AttemptForm, EmailForm, HandoverForm, NoteForm, StageForm
 from workspace.rep_actions import add_note, send_templated_email
 from workspace.views import render_page
@@ -272,7 +273,11 @@ def hand_over_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = HandoverForm(request.POST, lead=lead)
     if form.is_valid():
         colleague = form.cleaned_data["to"]
-        hand_over(lead, colleague, by=request.user)
+        try:
+            hand_over(lead, colleague, by=request.user)
+        except HandoverRefused as refusal:  # the lead changed team meanwhile
+            form.add_error("to", str(refusal))
+            return _invalid(request, lead, handover_form=form)
         messages.success(request, f"Handed over to {colleague.get_full_name() or colleague.get_username()}.")
         if is_manager(request.user):
             return redirect("workspace-lead", pk=lead.pk)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_tables2 import RequestConfig
@@ -26,6 +26,7 @@ from workspace.tables import QueueTable
 
 DASHBOARD_URL = "/dashboard/"
 PER_PAGE = 25
+MAX_PER_PAGE = 100
 
 
 # --- who is looking ------------------------------------------------------------------------------
@@ -63,6 +64,16 @@ def _due_tasks(user, now: datetime) -> list:
     return due_tasks_for(user, now)
 
 
+def _per_page(text: str | None) -> int | None:
+    """Rows per queue page from ?per_page= (django-tables2 reads it too): the default when
+    absent, None when it is not a number from 1 to MAX_PER_PAGE (a negative one raised
+    inside the paginator, a huge one loaded the whole queue)."""
+    if text is None:
+        return PER_PAGE
+    number = row_id(text)
+    return number if number is not None and 1 <= number <= MAX_PER_PAGE else None
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The rep's open leads and due tasks, most urgent first; ?team=<id> for a manager's
@@ -76,10 +87,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         if not sees_all_leads(user) or team_id is None:
             raise Http404("No such team view.")
         team = get_object_or_404(Team, pk=team_id)
+    per_page = _per_page(request.GET.get("per_page"))
+    if per_page is None:
+        return HttpResponseBadRequest(
+            f"per_page: use a whole number from 1 to {MAX_PER_PAGE}.", content_type="text/plain; charset=utf-8"
+        )
     leads = queue_leads(team=team) if team else queue_leads(owner=user)
     filterset = QueueFilter(request.GET or None, queryset=leads, now=now, tz=tz)
     table = QueueTable(filterset.qs, team_view=team is not None)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     filters = filterset.active
     config = {
         "view": "team" if team else "mine",

@@ -7,11 +7,14 @@ reply matches the schema of its status.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import settings
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -61,3 +64,35 @@ def test_the_api_honours_its_schema(case, api_world):
     if isinstance(lead_id, int) and lead_id % 4:  # mostly real leads, so that actions run
         case.path_parameters["id"] = api_world["leads"][lead_id % len(api_world["leads"])]
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+# The metric filters as text, from the edges of what Python's datetime holds: dates near
+# year 1 and 9999, offsets up to ±23:59 (PostgreSQL takes ±15:59), NUL bytes.
+OFFSETS = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda minutes: timezone(timedelta(minutes=minutes)))
+EDGE_MOMENTS = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=OFFSETS)
+FILTER_TEXT = st.one_of(
+    st.dates().map(lambda day: day.isoformat()),
+    EDGE_MOMENTS.map(lambda moment: moment.isoformat()),
+    st.sampled_from(["9999-12-31", "0001-01-01", "0001-01-01T00:00:00-23:59", "2026-01-01\x00", "\x00", "NaN"]),
+    st.text(max_size=20),
+)
+
+
+@pytest.mark.django_db
+@given(since=st.none() | FILTER_TEXT, until=st.none() | FILTER_TEXT)
+@example(since=None, until="9999-12-31")
+@example(since="0001-01-01T00:00:00-23:59", until=None)
+@example(since=datetime(2026, 1, 1, tzinfo=UTC).isoformat(), until="9999-12-31T23:59:59-23:59")
+@settings(max_examples=examples(60), deadline=None)
+def test_the_metric_filters_take_any_date_text(client, leader, since, until):
+    """The metrics API and the CSV export: a report, or a 400 with field errors, never a 500."""
+    client.force_login(leader)
+    query = {name: value for name, value in (("since", since), ("until", until)) if value is not None}
+    for url in ("/api/v1/metrics/sla", "/dashboard/export/summary.csv"):
+        response = client.get(url, query)
+        assert response.status_code in (200, 400), (url, query, response.content[:300])
+        if response.status_code == 400 and "\x00" in "".join(query.values()):  # the site-wide NUL guard
+            assert "Must not contain NUL characters." in response.content.decode()
+        elif response.status_code == 400:
+            errors = response.json()["errors"]
+            assert errors and all(isinstance(messages, list) and messages for messages in errors.values())

@@ -86,3 +86,35 @@ def test_the_schema_documents_the_error_replies():
     assert {"401", "403", "404"} <= set(paths["/api/v1/leads/{id}"]["get"]["responses"])
     assert paths["/api/v1/inbound"]["post"]["security"] == [{"intakeKey": []}]
     assert json.dumps(paths["/api/v1/leads"]["post"]["responses"]["401"])  # intake keeps its own
+
+
+@pytest.mark.usefixtures("redis_down")
+@pytest.mark.parametrize(
+    "body, content_type",
+    [(b'{"email": "a@b.io", "extra": {"x": NaN}}', "application/json"),
+     (b'{"email": "a@b.io", "extra": {"x": Infinity}}', "application/json"),
+     (b'{"email": "a@b.io", "extra": {"x": 1e999}}', "application/json"),
+     (b"email=a%40b.io&extra=%7B%22x%22%3A+NaN%7D", "application/x-www-form-urlencoded")],
+)  # fmt: skip
+def test_non_finite_numbers_in_extra_are_a_400_not_a_postgresql_500(client, intake_key, body, content_type):
+    """jsonb refuses NaN and Infinity: DataError (500) on PostgreSQL, fine on SQLite."""
+    response = client.post(
+        "/api/v1/leads", data=body, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {intake_key}"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["extra"]
+
+
+@pytest.mark.usefixtures("redis_down")
+@pytest.mark.parametrize(
+    "persona, url",
+    [("leader", "/api/v1/metrics/sla?until=9999-12-31"), ("leader", "/dashboard/?until=9999-12-31"),
+     ("leader", "/dashboard/export/summary.csv?until=9999-12-31"),
+     ("leader", "/api/v1/metrics/sla?since=0001-01-01T00:00:00-23:59"), ("rep", "/queue/?per_page=-1"),
+     ("manager", "/admin/leads/lead/?stage__exact=%00"), ("manager", "/api/v1/leads/1?q=%00")],
+)  # fmt: skip
+def test_the_reviews_500s_are_400s(client, request, persona, url):
+    """OverflowError on the huge dates, a negative page size in the paginator, a NUL that
+    PostgreSQL refuses in a query: each of these was a 500."""
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(url).status_code == 400

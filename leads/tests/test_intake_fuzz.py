@@ -33,14 +33,16 @@ ODD_TEXT = [
     '<script>alert("x")</script>', "<img src=x onerror=alert(1)>", "../../etc/passwd", "%00", "\r\n\r\n", "\t",
     "Europe/Nowhere", "Etc/GMT+99", "UTC", "../zoneinfo", "Europe/Paris\x00", "US", "zz", "ÉÉ",
     "2026-02-30T10:00:00+01:00", "2026-11-24T10:00:00", "9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00Z",
-    "2026-11-24T10:00:00+25:00", "1999-12-31T23:59:59Z", "yesterday", "+1 646 555 0142", "+999 1", "+" + "9" * 39,
+    "2026-11-24T10:00:00+25:00", "1999-12-31T23:59:59Z", "0001-01-01T00:00:00-23:59", "9999-12-31T23:59:59-23:59",
+    "2001-01-01T00:00:00+23:59", "localtime", "Factory", "posixrules", "US/Eastern", "Etc/GMT+5", "yesterday",
+    "+1 646 555 0142", "+999 1", "+" + "9" * 39,
     "ada@example.com", "@", "a@b", "ada@exa mple.com", "ada@" + "x" * 250 + ".com", "x" * 254 + "@a.io",
 ]  # fmt: skip
 FIELD_SAMPLES = {
     "email": ["ada@example.com", "Ada.Lovelace+tag@Analytical.io", "bad", "ada@ex\u202eample.com"],
     "phone": ["+1 646 555 0142", "646 555 0142", "+33 1 23 45 67 89", "++", "☎"],
     "country": ["US", "fr", "GB", "XX", "USA", "1"],
-    "timezone": ["Europe/Paris", "America/New_York", "Mars/Olympus", "europe/paris", "+01:00"],
+    "timezone": ["Europe/Paris", "America/New_York", "Mars/Olympus", "europe/paris", "+01:00", "localtime", "Factory"],
     "inquiry_type": ["demo_request", "pricing", "support", "general", "DEMO", "x"],
     "source": ["paid_ads", "organic", "referral", "chat", "spam"],
     "submitted_at": ["2026-01-01T10:00:00+01:00", "2026-01-01", "2026-01-01T10:00:00Z", "2001-01-01T00:00:00-12:00"],
@@ -55,9 +57,10 @@ def _deep(depth: int, kind: str):
     return value
 
 
+NON_FINITE = [float("nan"), float("inf"), float("-inf")]  # json.dumps writes NaN, Infinity: PostgreSQL refuses them
 json_leaves = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=30), st.sampled_from(ODD_TEXT),
+    st.text(max_size=30), st.sampled_from(ODD_TEXT), st.sampled_from(NON_FINITE),
 )  # fmt: skip
 json_values = st.recursive(
     json_leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -104,7 +107,9 @@ def _form_value(value) -> str:
 def requests(draw) -> dict:
     """Keyword arguments for Client.generic: method, body, content type and headers."""
     shape = draw(
-        st.sampled_from(["json", "json", "json", "ascii_json", "form", "multipart", "raw_json", "bytes", "deep"])
+        st.sampled_from(
+            ["json", "json", "json", "ascii_json", "form", "multipart", "multipart_file", "raw_json", "bytes", "deep"]
+        )
     )
     content_type = "application/json"
     if shape in ("json", "ascii_json"):
@@ -121,6 +126,12 @@ def requests(draw) -> dict:
             if '"' not in name and "\r" not in name and "\n" not in name
         ]
         data = ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8", "surrogatepass")
+    elif shape == "multipart_file":  # a file part among the fields: refused, never stored
+        boundary = "fuzzboundary"
+        content_type = f"multipart/form-data; boundary={boundary}"
+        upload = f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="x.csv"\r\n\r\nemail\r\n'
+        field = f'--{boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.io\r\n'
+        data = (field + upload + f"--{boundary}--\r\n").encode()
     elif shape == "raw_json":  # escapes json.dumps never writes: lone surrogates, NUL, odd numbers
         data = draw(
             st.sampled_from([
@@ -131,6 +142,10 @@ def requests(draw) -> dict:
                 b'{"email": "a@b.io", "email": 5}', b'{"email": "a@b.io"', b"[]", b"null", b'"text"', b"",
                 b'{"email": "\\ud83d\\ude00@x.io"}', b'{"email": "a@b.io", "extra": "{\\"x\\": NaN}"}',
                 b'{"email": "a@b.io", "phone": ' + b"9" * 5000 + b"}",
+                b'{"email": "a@b.io", "extra": {"x": NaN}}', b'{"email": "a@b.io", "extra": {"x": [1, -Infinity]}}',
+                b'{"email": "a@b.io", "extra": {"x": 1e999}}', b'{"email": "a@b.io", "extra": "{\\"x\\": 1e999}"}',
+                b'{"email": "a@b.io", "submitted_at": "0001-01-01T00:00:00+23:59"}',
+                b'{"email": "a@b.io", "submitted_at": "2001-01-01T00:00:00Z"}',
             ])
         )  # fmt: skip
     elif shape == "bytes":
@@ -140,6 +155,7 @@ def requests(draw) -> dict:
                 "application/json", "application/json; charset=latin-1", "application/x-www-form-urlencoded",
                 "application/x-www-form-urlencoded; charset=nope", "multipart/form-data",
                 "multipart/form-data; boundary=", "multipart/form-data; boundary=x" + "y" * 100, "text/plain",
+                "multipart/form-data; boundary=fuzzboundary",
                 "application/xml", "", "application/vnd.api+json", "*/*", "application/json; charset=utf-32",
             ])
         )  # fmt: skip
@@ -210,3 +226,37 @@ class TestIntakeFuzz:
         )
         assert_reply_is_sound(response)
         assert response.status_code == 401
+
+
+ADDRESSES = ["203.0.113.1", "203.0.113.2", "2001:db8::1", "not-an-address", ""]
+
+
+@pytest.mark.django_db
+class TestLimitsFuzz:
+    """The per-address and wrong-key limits (real Redis): whatever the mix of right and
+    wrong keys, addresses and forwarded headers, a request is stored (right key), refused
+    with 401 (wrong key) or 429 with Retry-After, never anything else."""
+
+    @given(
+        calls=st.lists(
+            st.tuples(st.booleans(), st.sampled_from(ADDRESSES), st.sampled_from(["", "198.51.100.1", "x, y"])),
+            min_size=1,
+            max_size=20,
+        ),
+        hops=st.integers(0, 2),
+    )
+    @settings(max_examples=examples(15))
+    def test_the_limits_answer_201_401_or_429(self, client, intake_key, real_redis, settings, calls, hops):
+        settings.LEADOPS_INTAKE_PER_IP_PER_MINUTE = 12
+        settings.LEADOPS_INTAKE_BAD_KEYS_PER_IP_PER_MINUTE = 4
+        settings.LEADOPS_TRUSTED_PROXY_HOPS = hops
+        for number, (right_key, address, forwarded) in enumerate(calls):
+            response = client.post(
+                URL, data=json.dumps({"email": f"l{number}@limits.io"}), content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {intake_key if right_key else 'lo_wrong'}", REMOTE_ADDR=address,
+                HTTP_X_FORWARDED_FOR=forwarded,
+            )  # fmt: skip
+            assert_reply_is_sound(response)
+            assert response.status_code in ((200, 201, 429) if right_key else (401, 429))
+            if response.status_code == 429:
+                assert 1 <= int(response["Retry-After"]) <= 60
