@@ -2,7 +2,8 @@
 
 Defaults run on a fresh machine: a SQLite file, Redis on 127.0.0.1:6379, mail and SMS
 printed to the console. Production sets DEBUG=false, SECRET_KEY, DATABASE_URL, REDIS_URL,
-ALLOWED_HOSTS and EMAIL_URL.
+ALLOWED_HOSTS, EMAIL_URL and LEADOPS_PUBLIC_URL; unsafe production values are refused at
+the end of this file (leadops/startup.py).
 """
 
 import os
@@ -10,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 import environ
+
+from leadops import startup
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -163,8 +166,11 @@ STORAGES = {
     },
 }
 
-# Outbound mail: console in development, SMTP (or any backend) through EMAIL_URL.
+# Outbound mail: console in development, SMTP (or any backend) through EMAIL_URL. With
+# DEBUG=false the console is refused (reset links would land in logs) unless
+# LEADOPS_ALLOW_CONSOLE_EMAIL=true asks for it.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+LEADOPS_ALLOW_CONSOLE_EMAIL = env.bool("LEADOPS_ALLOW_CONSOLE_EMAIL", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadOps <hello@leadops.example>")
 
 # SMS and chat transports (leadops/transports.py): "console" by default.
@@ -176,7 +182,9 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # the team's Slack or Teams incoming webhook (Team.chat_webhook_url).
 CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
 
-# The organisation: default time zone of a lead we cannot place, public URL for links.
+# The organisation: default time zone of a lead we cannot place, and the site's public
+# address (scheme://host[:port]): every absolute link (password reset, unsubscribe, lead
+# links in alerts) is built on it, never on the request's Host header (leadops/public.py).
 LEADOPS_DEFAULT_TIMEZONE = env.str("LEADOPS_DEFAULT_TIMEZONE", default="America/New_York")
 LEADOPS_PUBLIC_URL = env.str("LEADOPS_PUBLIC_URL", default="http://127.0.0.1:8000")
 LEADOPS_COMPANY_NAME = env.str("LEADOPS_COMPANY_NAME", default="LeadOps Demo Co")
@@ -189,6 +197,13 @@ LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
 # without a proxy). A rep whose last page closed is marked offline after the grace period.
 LEADOPS_WS_URL = env.str("LEADOPS_WS_URL", default="")
 LEADOPS_PRESENCE_GRACE = env.int("LEADOPS_PRESENCE_GRACE", default=30)
+# Pages that may open the websocket (its Origin header, leadops/asgi.py): the public
+# address, plus LEADOPS_WS_ALLOWED_ORIGINS (comma-separated origins such as
+# https://crm.example.com; a bare host name allows it on any port). With DEBUG the local
+# development hosts are allowed by default. No Origin, "null" and "*" are always refused.
+LEADOPS_WS_ALLOWED_ORIGINS = [startup.origin_of(LEADOPS_PUBLIC_URL)] + env.list(
+    "LEADOPS_WS_ALLOWED_ORIGINS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -252,3 +267,15 @@ LOGGING = {
         "rq.worker": {"level": env.str("RQ_LOG_LEVEL", default="WARNING")},
     },
 }
+
+# Refuse to start with unsafe production values (leadops/startup.py says why for each).
+_refusals = startup.refusals(
+    debug=DEBUG,
+    allowed_hosts=ALLOWED_HOSTS,
+    email_backend=EMAIL_BACKEND,  # noqa: F821 (set from EMAIL_URL above)
+    allow_console_email=LEADOPS_ALLOW_CONSOLE_EMAIL,
+    public_url=LEADOPS_PUBLIC_URL,
+    ws_allowed_origins=LEADOPS_WS_ALLOWED_ORIGINS,
+)
+if _refusals:
+    raise environ.ImproperlyConfigured("LeadOps refuses to start:\n- " + "\n- ".join(_refusals))

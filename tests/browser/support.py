@@ -121,6 +121,9 @@ class ForkSafeDaphneProcess(DaphneProcess):
         }
     },
     LEADOPS_PUBLIC_URL="http://localhost",
+    # The websocket's allowed origins: the live server's pages, http://localhost on the port
+    # it picks when it starts (a bare host name matches any port), whatever DEBUG says.
+    LEADOPS_WS_ALLOWED_ORIGINS=["localhost"],
 )
 class BrowserTestCase(ChannelsLiveServerTestCase):
     """A live server with a worker, Chromium, and helpers to make reps and post leads."""

@@ -70,12 +70,13 @@ def test_it_signs_out_with_a_post(client, rep):
     assert client.get("/queue/").status_code == 302
 
 
-def test_it_resets_a_forgotten_password_by_email(client, rep):
+def test_it_resets_a_forgotten_password_by_email(client, rep, settings):
+    settings.LEADOPS_PUBLIC_URL = "https://leadops.example.com"
     response = client.post("/accounts/password_reset/", {"email": "rep.one@example.com"})
     assert response["Location"] == "/accounts/password_reset/done/"
     [email] = mail.outbox
     assert email.to == ["rep.one@example.com"] and "rep.one" in email.body
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", email.body).group(1)
+    link = re.search(r"https://leadops.example.com(/accounts/reset/\S+/)", email.body).group(1)
     form_page = client.get(link, follow=True)
     assert b"Choose a new password" in form_page.content
     done = client.post(
