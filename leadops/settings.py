@@ -8,6 +8,7 @@ the end of this file (leadops/startup.py).
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     # The lead's way through, bottom layer first (README "Layout"; checked by `make lint`).
     "leads",
     "routing",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "leadops.urls"
@@ -145,6 +148,21 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/start/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+
+# Sign-in throttling (django-axes) on /accounts/login/ and /admin/login/: after
+# LEADOPS_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair
+# is locked out for LEADOPS_LOGIN_LOCKOUT_MINUTES (429 and a page saying so). API tokens and
+# intake keys do not sign in through authenticate() and are not counted. Unlock early with
+# `manage.py axes_reset_username <username>` (or axes_reset_ip, axes_reset).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LEADOPS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LEADOPS_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -265,6 +283,9 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "rq.worker": {"level": env.str("RQ_LOG_LEVEL", default="WARNING")},
+        # Sign-in lockout: failures and lockouts are warnings; its banner and every
+        # successful sign-in (INFO) would fill the log.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },
 }
 

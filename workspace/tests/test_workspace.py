@@ -12,7 +12,7 @@ import time_machine
 from django.core import mail
 
 from leads.models import Attempt
-from tests.workspace_kit import TUESDAY_11_NY, make_lead, make_team
+from tests.workspace_kit import TUESDAY_11_NY, make_lead, make_team, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_it_resets_a_forgotten_password_by_email(client, rep, settings):
         form_page.redirect_chain[-1][0], {"new_password1": "a-new-Secret-77", "new_password2": "a-new-Secret-77"}
     )
     assert done["Location"] == "/accounts/reset/done/"
-    assert client.login(username="rep.one", password="a-new-Secret-77")
+    assert sign_in(client, "rep.one", "a-new-Secret-77")
 
 
 # --- the queue ----------------------------------------------------------------------------------------
