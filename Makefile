@@ -83,7 +83,11 @@ lint: venv
 # --- production layout (SPEC §7) -----------------------------------------------------------
 # gunicorn sync workers for HTTP on $(PORT), daphne for /ws/ on $(WS_PORT), the RQ worker;
 # see Procfile.prod. DEBUG defaults to false here; SECRET_KEY must be set (environment or .env).
+# Without EMAIL_URL, mail is printed to the console on purpose (LEADOPS_ALLOW_CONSOLE_EMAIL);
+# links and the websocket's allowed origin follow LEADOPS_PUBLIC_URL (this machine's port).
 prod: export DEBUG ?= false
+prod: export LEADOPS_ALLOW_CONSOLE_EMAIL ?= true
+prod: export LEADOPS_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 prod: venv
 	@if [ -z "$${SECRET_KEY:-}" ] && ! grep -qs '^[[:space:]]*SECRET_KEY=..*' .env; then \
 	  echo "make prod needs SECRET_KEY: set it in the environment or in .env, e.g. SECRET_KEY=\"\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\" make prod" >&2; \

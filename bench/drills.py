@@ -235,6 +235,7 @@ class Stack:
             "SESSION_COOKIE_SECURE": "false",  # loopback HTTP: the drill's client signs in like a browser
             "CSRF_COOKIE_SECURE": "false",
             "LEADOPS_WS_URL": f"ws://127.0.0.1:{self.ws_port}",
+            "LEADOPS_PUBLIC_URL": f"http://127.0.0.1:{self.web_port}",  # the websocket accepts its pages
             "LEADOPS_PRESENCE_GRACE": "300",  # the websocket drill's rep stays available while her page is gone
             # The login and queue pages link CSS through {% static %}: plain storage, no collectstatic.
             "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",

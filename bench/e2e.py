@@ -466,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
 
     maker = LeadMaker(args.seed, tag, args.us_share, args.sms_share)
     port, ws_port = free_port(), free_port()
+    env["LEADOPS_PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # the pages' origin: the websocket accepts it
     server = Gunicorn(args.web_workers, port, env, ready_path=INTAKE_PATH)
     daphne = Daphne(ws_port, env)
     workers = Workers(args.workers, env)

@@ -361,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "LEADOPS_ALLOW_CONSOLE_EMAIL": "true",  # no EMAIL_URL: any mail is printed, as in development
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         "LEADOPS_BENCH_BASELINE": "1",

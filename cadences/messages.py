@@ -16,6 +16,7 @@ from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from leadops.public import absolute_url
 from leadops.timezones import zone
 from leads.acknowledgments import INQUIRY_PHRASES, greeting_name
 from leads.models import Lead
@@ -45,7 +46,7 @@ def lead_for_token(token: str) -> int | None:
 
 def unsubscribe_url(lead_id: int) -> str:
     path = reverse("cadence-unsubscribe", kwargs={"token": unsubscribe_token(lead_id)})
-    return settings.LEADOPS_PUBLIC_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def _shorten(text: str, length: int) -> str:

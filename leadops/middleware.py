@@ -1,4 +1,4 @@
-"""Site-wide input guards that belong to no single view.
+"""Site-wide guards that belong to no single view.
 
 RejectNulBytes: a NUL character in the path, a query parameter or a form field is never
 meaningful here, and PostgreSQL refuses it in text ("A string literal cannot contain NUL"),
@@ -6,7 +6,12 @@ which turned such requests into 500s wherever a value reached a query (the admin
 changelist filters, for one). They get a 400 before any view runs: JSON
 `{"errors": {field: [message]}}` under /api/, plain text elsewhere. Multipart bodies are
 left to the views (reading them here would consume the upload); their form fields
-refuse NUL themselves."""
+refuse NUL themselves.
+
+PermissionsPolicyMiddleware: LeadOps's pages use none of the browser's powerful features
+(camera, microphone, location, payment, USB, sensors), so a script that got in through
+some other hole cannot use them either. Notifications and the ping sound are not
+governed by this header and keep working."""
 
 from __future__ import annotations
 
@@ -48,3 +53,29 @@ class RejectNulBytes:
         if request.path.startswith("/api/"):
             return JsonResponse({"errors": {field: [MESSAGE]}}, status=400)
         return HttpResponseBadRequest(f"{field}: {MESSAGE}", content_type="text/plain; charset=utf-8")
+
+
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

@@ -2,14 +2,19 @@
 
 Defaults run on a fresh machine: a SQLite file, Redis on 127.0.0.1:6379, mail and SMS
 printed to the console. Production sets DEBUG=false, SECRET_KEY, DATABASE_URL, REDIS_URL,
-ALLOWED_HOSTS and EMAIL_URL.
+ALLOWED_HOSTS, EMAIL_URL and LEADOPS_PUBLIC_URL; unsafe production values are refused at
+the end of this file (leadops/startup.py).
 """
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+
+from leadops import startup
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     # The lead's way through, bottom layer first (README "Layout"; checked by `make lint`).
     "leads",
     "routing",
@@ -65,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "leadops.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "leadops.middleware.RejectNulBytes",  # NUL in a query or form field: 400 before any view
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "leadops.urls"
@@ -144,6 +153,21 @@ LOGIN_REDIRECT_URL = "/start/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
 
+# Sign-in throttling (django-axes) on /accounts/login/ and /admin/login/: after
+# LEADOPS_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair
+# is locked out for LEADOPS_LOGIN_LOCKOUT_MINUTES (429 and a page saying so). API tokens and
+# intake keys do not sign in through authenticate() and are not counted. Unlock early with
+# `manage.py axes_reset_username <username>` (or axes_reset_ip, axes_reset).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LEADOPS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LEADOPS_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -164,8 +188,11 @@ STORAGES = {
     },
 }
 
-# Outbound mail: console in development, SMTP (or any backend) through EMAIL_URL.
+# Outbound mail: console in development, SMTP (or any backend) through EMAIL_URL. With
+# DEBUG=false the console is refused (reset links would land in logs) unless
+# LEADOPS_ALLOW_CONSOLE_EMAIL=true asks for it.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+LEADOPS_ALLOW_CONSOLE_EMAIL = env.bool("LEADOPS_ALLOW_CONSOLE_EMAIL", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadOps <hello@leadops.example>")
 
 # SMS and chat transports (leadops/transports.py): "console" by default.
@@ -177,7 +204,9 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # the team's Slack or Teams incoming webhook (Team.chat_webhook_url).
 CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
 
-# The organisation: default time zone of a lead we cannot place, public URL for links.
+# The organisation: default time zone of a lead we cannot place, and the site's public
+# address (scheme://host[:port]): every absolute link (password reset, unsubscribe, lead
+# links in alerts) is built on it, never on the request's Host header (leadops/public.py).
 LEADOPS_DEFAULT_TIMEZONE = env.str("LEADOPS_DEFAULT_TIMEZONE", default="America/New_York")
 LEADOPS_PUBLIC_URL = env.str("LEADOPS_PUBLIC_URL", default="http://127.0.0.1:8000")
 LEADOPS_COMPANY_NAME = env.str("LEADOPS_COMPANY_NAME", default="LeadOps Demo Co")
@@ -198,6 +227,13 @@ LEADOPS_INTAKE_BAD_KEYS_PER_IP_PER_MINUTE = env.int("LEADOPS_INTAKE_BAD_KEYS_PER
 LEADOPS_FORM_POSTS_PER_IP_PER_MINUTE = env.int("LEADOPS_FORM_POSTS_PER_IP_PER_MINUTE", default=5)
 LEADOPS_FORM_POSTS_PER_IP_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_IP_PER_HOUR", default=20)
 LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR", default=3)
+# Pages that may open the websocket (its Origin header, leadops/asgi.py): the public
+# address, plus LEADOPS_WS_ALLOWED_ORIGINS (comma-separated origins such as
+# https://crm.example.com; a bare host name allows it on any port). With DEBUG the local
+# development hosts are allowed by default. No Origin, "null" and "*" are always refused.
+LEADOPS_WS_ALLOWED_ORIGINS = [startup.origin_of(LEADOPS_PUBLIC_URL)] + env.list(
+    "LEADOPS_WS_ALLOWED_ORIGINS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -237,6 +273,26 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files,
+# no inline <script> or on*= handlers; inline style *attributes* are allowed (the
+# dashboard's bars and heat map size themselves with them). The websocket may be served
+# elsewhere (LEADOPS_WS_URL). Permissions-Policy: leadops/middleware.py.
+_ws_sources = [startup.origin_of(LEADOPS_WS_URL)] if LEADOPS_WS_URL else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF],
+        "connect-src": [SELF, *_ws_sources],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Console logs; records about a lead carry its id (leadops/logs.py): "lead_id=42" in the
 # plain format, a field with LOG_FORMAT=json (one JSON object per line).
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
@@ -259,5 +315,20 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "rq.worker": {"level": env.str("RQ_LOG_LEVEL", default="WARNING")},
+        # Sign-in lockout: failures and lockouts are warnings; its banner and every
+        # successful sign-in (INFO) would fill the log.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },
 }
+
+# Refuse to start with unsafe production values (leadops/startup.py says why for each).
+_refusals = startup.refusals(
+    debug=DEBUG,
+    allowed_hosts=ALLOWED_HOSTS,
+    email_backend=EMAIL_BACKEND,  # noqa: F821 (set from EMAIL_URL above)
+    allow_console_email=LEADOPS_ALLOW_CONSOLE_EMAIL,
+    public_url=LEADOPS_PUBLIC_URL,
+    ws_allowed_origins=LEADOPS_WS_ALLOWED_ORIGINS,
+)
+if _refusals:
+    raise environ.ImproperlyConfigured("LeadOps refuses to start:\n- " + "\n- ".join(_refusals))

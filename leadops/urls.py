@@ -8,11 +8,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from leadops.accounts import PublicLinkPasswordResetView
+
 handler404 = "leadops.views.page_not_found"  # JSON under /api/
 
 urlpatterns = [
     path("", include("pipeline.urls")),
     path("admin/", admin.site.urls),
+    # Reset links on LEADOPS_PUBLIC_URL, whatever the Host header (before the stock route).
+    path("accounts/password_reset/", PublicLinkPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),  # sign in, out, password reset
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("leads.urls")),

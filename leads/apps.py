@@ -7,6 +7,7 @@ class LeadsConfig(AppConfig):
     name = "leads"
 
     def ready(self) -> None:
+        from leadops import checks  # noqa: F401 (registers the deploy checks)
         from leadops.roles import ensure_groups
 
         # After every app's migrate (not only this one's): the permissions of apps migrated

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from leadops.public import absolute_url
 from leads import policies
 from leads.actions import record_event
 from leads.choices import Stage, Temperature
@@ -115,7 +115,7 @@ def sla_watch(now: datetime | None = None) -> dict[str, int]:
 
 
 def lead_link(lead: Lead) -> str:
-    return settings.LEADOPS_PUBLIC_URL.rstrip("/") + reverse("workspace-lead", args=[lead.pk])
+    return absolute_url(reverse("workspace-lead", args=[lead.pk]))
 
 
 def alert_lines(lead: Lead) -> list[str]:

@@ -115,3 +115,26 @@ def test_only_managers_can_change_routing_rules(request, world, persona):
     rule = RoutingRule.objects.get(pk=world["rule"])
     assert rule.name == "Everyone"
     assert RoutingRule.objects.count() == 1
+
+
+LOCKED_OUT_CASES = [
+    pytest.param(persona, method, url, body, expected[index], id=f"locked-out {persona}: {label}")
+    for label, method, url, body, expected in MATRIX
+    if url.startswith("/api/v1/")
+    for index, persona in enumerate(PERSONAS)
+    if persona in ("rep", "manager")
+]
+
+
+@pytest.mark.parametrize("persona, method, url, body, expected", LOCKED_OUT_CASES)
+def test_a_sign_in_lockout_leaves_the_api_as_it_was(request, world, persona, method, url, body, expected):
+    """The lockout (django-axes) counts passwords typed into the sign-in pages; a user
+    token does not sign in, so the API answers a locked-out user as before."""
+    username = request.getfixturevalue(persona).username
+    for _ in range(6):
+        Client().post("/accounts/login/", {"username": username, "password": "wrong"})
+    assert Client().post("/accounts/login/", {"username": username, "password": "test-pass-123"}).status_code == 429
+    client = _client(request, persona, api=True)
+    url = url.format(**world)
+    response = client.get(url) if method == "GET" else client.post(url, body, content_type="application/json")
+    assert response.status_code == expected, response.content[:300]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from leads.models import Lead, LeadSource, SlaPolicy
@@ -49,3 +50,14 @@ def make_team(name: str = "East", *, manager=None, members=(), webhook: str = ""
 def rep_profile(user, **fields) -> RepProfile:
     profile, _ = RepProfile.objects.update_or_create(user=user, defaults=fields)
     return profile
+
+
+def sign_in(client, username: str, password: str) -> bool:
+    """Sign in through the login form, as a person does, and say whether it worked.
+
+    Client.login() calls authenticate() without a request, which django-axes (sign-in
+    lockout) refuses; the form gives it the request, and the attempt is counted."""
+    client.logout()
+    client.post("/accounts/login/", {"username": username, "password": password})
+    user = get_user_model().objects.filter(username=username).first()
+    return user is not None and client.session.get("_auth_user_id") == str(user.pk)

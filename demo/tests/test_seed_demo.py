@@ -37,6 +37,7 @@ from routing.models import (
     WeeklyHours,
     WorkingHours,
 )
+from tests.workspace_kit import sign_in
 
 # A Wednesday afternoon; a week of history before it spans a weekend and a few evenings.
 NOW = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
@@ -118,7 +119,7 @@ class TestDemoAccounts:
     def test_it_lets_every_demo_user_log_in(self, client, seeded):
         assert len(seeded.logins) == 12
         for login in seeded.logins:
-            assert client.login(username=login.username, password="leadops-demo"), login.username
+            assert sign_in(client, login.username, "leadops-demo"), login.username
         reps = User.objects.filter(groups__name="Reps")
         assert reps.count() == 8
         assert all(rep.teams.count() == 1 and rep.email.endswith("@leadops.example") for rep in reps)
@@ -137,17 +138,17 @@ class TestDemoAccounts:
         summary = demo.seed(days=0, now=NOW)
 
         assert summary.password == "another-demo-pass"
-        assert client.login(username="rep.ben", password="another-demo-pass")
-        assert not client.login(username="rep.ben", password="leadops-demo")
+        assert sign_in(client, "rep.ben", "another-demo-pass")
+        assert not sign_in(client, "rep.ben", "leadops-demo")
 
     def test_it_leaves_the_password_of_an_account_it_did_not_create(self, client):
         User.objects.create_superuser("admin", "me@example.org", "my-own-secret")
 
         summary = demo.seed(days=0, now=NOW)
 
-        assert client.login(username="admin", password="my-own-secret")
+        assert sign_in(client, "admin", "my-own-secret")
         assert next(login for login in summary.logins if login.username == "admin").own_password
-        assert client.login(username="rep.ava", password="leadops-demo")
+        assert sign_in(client, "rep.ava", "leadops-demo")
 
 
 @pytest.mark.django_db

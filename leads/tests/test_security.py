@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from cadences.messages import unsubscribe_url
 from leads.actions import record_event
 from leads.models import IntakeKey, hash_intake_key
+from notifications.alerts import lead_link
 from tests.workspace_kit import XSS, make_lead, make_team
 
 pytestmark = pytest.mark.django_db
@@ -116,19 +119,110 @@ def test_the_api_with_a_session_needs_the_csrf_token_but_not_with_a_token(rep):
 # --- production settings ------------------------------------------------------------------------
 
 
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(60),  # 80 characters
+    "ALLOWED_HOSTS": "leadops.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "LEADOPS_PUBLIC_URL": "https://leadops.example.com",
+}
+
+
+def run_with(overrides: dict[str, str | None], *command: str) -> subprocess.CompletedProcess:
+    """A command under production settings changed by `overrides` (None: unset)."""
+    env = {**os.environ, **PRODUCTION, **overrides}
+    env = {name: value for name, value in env.items() if value is not None}
+    return subprocess.run(
+        [sys.executable, *command], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_check_deploy_is_clean_with_production_settings():
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(60),  # 80 characters
-        "ALLOWED_HOSTS": "leadops.example.com",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = run_with({}, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "overrides, refusal",
+    [
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS='*' with DEBUG=false"),
+        ({"ALLOWED_HOSTS": "leadops.example.com,*"}, "ALLOWED_HOSTS='*' with DEBUG=false"),
+        ({"EMAIL_URL": None}, "EMAIL_URL is unset"),
+        ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL is unset"),
+        ({"LEADOPS_WS_ALLOWED_ORIGINS": "*"}, "'*' and 'null' are refused"),
+        ({"LEADOPS_WS_ALLOWED_ORIGINS": "https://partner.example.com,null"}, "'*' and 'null' are refused"),
+        ({"LEADOPS_PUBLIC_URL": "leadops.example.com"}, "LEADOPS_PUBLIC_URL must be an absolute http(s) URL"),
+        ({"LEADOPS_PUBLIC_URL": "https://leadops.example.com/crm"}, "with no path"),
+    ],
+)
+def test_it_refuses_to_start_with_unsafe_production_settings(overrides, refusal):
+    result = run_with(overrides, "manage.py", "check", "--deploy")
+    assert result.returncode != 0
+    assert "LeadOps refuses to start" in result.stderr and refusal in result.stderr, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("server_module", ["leadops.wsgi", "leadops.asgi"])
+def test_the_servers_refuse_any_host_header_in_production(server_module):
+    """gunicorn and daphne import these modules (they run no system checks)."""
+    result = run_with({"ALLOWED_HOSTS": "*"}, "-c", f"import {server_module}")
+    assert result.returncode != 0 and "ALLOWED_HOSTS='*' with DEBUG=false" in result.stderr
+
+
+def test_mail_printed_to_the_console_is_an_explicit_choice_in_production():
+    result = run_with({"EMAIL_URL": None, "LEADOPS_ALLOW_CONSOLE_EMAIL": "true"}, "manage.py", "check")
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_check_deploy_warns_about_a_public_address_on_plain_http():
+    result = run_with({"LEADOPS_PUBLIC_URL": "http://leadops.example.com"}, "manage.py", "check", "--deploy")
+    assert "leadops.W001" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "overrides, origins",
+    [
+        ({}, ["https://leadops.example.com"]),
+        (
+            {"LEADOPS_WS_ALLOWED_ORIGINS": "https://partner.example.com"},
+            ["https://leadops.example.com", "https://partner.example.com"],
+        ),
+        ({"DEBUG": "true"}, ["https://leadops.example.com", "localhost", "127.0.0.1", "[::1]"]),
+    ],
+)
+def test_the_websocket_opens_to_the_public_address_and_listed_origins_only(overrides, origins):
+    show = "from django.conf import settings; print(','.join(settings.LEADOPS_WS_ALLOWED_ORIGINS))"
+    result = run_with(overrides, "manage.py", "shell", "-c", show)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-1] == ",".join(origins)
+
+
+# --- absolute links: on LEADOPS_PUBLIC_URL, never on the request's Host header ----------------------
+
+
+@pytest.mark.parametrize(
+    "public_url, host, secure",
+    [
+        ("https://leadops.example.com", "evil.example", False),
+        ("https://leadops.example.com", "evil.example:8443", True),
+        ("http://127.0.0.1:8000", "evil.example", True),
+    ],
+)
+def test_a_password_reset_link_ignores_the_host_header(client, rep, settings, public_url, host, secure):
+    settings.ALLOWED_HOSTS = ["*"]  # as a careless deployment had it: the Host header gets through
+    settings.LEADOPS_PUBLIC_URL = public_url
+    response = client.post("/accounts/password_reset/", {"email": rep.email}, headers={"host": host}, secure=secure)
+    assert response.status_code == 302
+    [email] = mail.outbox
+    assert "evil.example" not in email.body
+    assert f"{public_url}/accounts/reset/" in email.body
+
+
+def test_every_absolute_link_is_on_the_public_address(rep, settings):
+    settings.LEADOPS_PUBLIC_URL = "https://crm.example.com"
+    lead = make_lead(rep)
+    assert unsubscribe_url(lead.pk).startswith("https://crm.example.com/unsubscribe/")
+    assert lead_link(lead) == f"https://crm.example.com/leads/{lead.pk}/"
 
 
 # --- intake keys ------------------------------------------------------------------------------------

@@ -233,6 +233,10 @@
   var inUse = Object.keys(config.filters || {}).length > 0 || Boolean(config.due_today_until);
   if (more && window.matchMedia("(max-width: 720px)").matches && !inUse) { more.open = false; }
 
+  /* A manager's team picker shows the chosen team at once (no inline handler: CSP). */
+  var teamPick = document.querySelector(".team-pick select[name=team]");
+  if (teamPick) { teamPick.addEventListener("change", function () { teamPick.form.submit(); }); }
+
   L.on("reconnected", function () { L.refreshParts(["#queue", "#task-list"]).catch(function () {}); });
   L.queue = { buildRow: buildRow, sortKey: sortKey, place: place };
 })();

@@ -121,6 +121,9 @@ class ForkSafeDaphneProcess(DaphneProcess):
         }
     },
     LEADOPS_PUBLIC_URL="http://localhost",
+    # The websocket's allowed origins: the live server's pages, http://localhost on the port
+    # it picks when it starts (a bare host name matches any port), whatever DEBUG says.
+    LEADOPS_WS_ALLOWED_ORIGINS=["localhost"],
 )
 class BrowserTestCase(ChannelsLiveServerTestCase):
     """A live server with a worker, Chromium, and helpers to make reps and post leads."""
@@ -184,6 +187,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
     def setUp(self):
         super().setUp()
         self.contexts = []
+        self.csp_violations = []  # what Chromium refused under the Content-Security-Policy
         self.start_workers()
 
     def tearDown(self):
@@ -192,6 +196,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         self.stop_workers()  # before the database is emptied for the next test
         redis.Redis.from_url(REDIS_URL).flushdb()
         super().tearDown()
+        assert not self.csp_violations, self.csp_violations
 
     def start_workers(self) -> None:
         """The `worker` process of the Procfile, on the test database and Redis."""
@@ -295,7 +300,12 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.on("console", self._note_csp_violation)
         return page
+
+    def _note_csp_violation(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def sign_in(self, page, username: str) -> None:
         page.goto("/accounts/login/")

@@ -3,6 +3,7 @@ auth, origin check, groups, presence in Redis, and the rep's own status."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+import leadops.asgi
 from leadops.asgi import application
 from leadops.push import send_now, team_group, user_group
 from leadops.queues import get_queue
@@ -67,6 +69,45 @@ async def test_it_refuses_pages_from_other_sites(rep_cookie):
     )
     connected, _ = await socket.connect(timeout=5)
     assert not connected
+
+
+@pytest.fixture
+def served_with_any_host(settings):
+    """The ASGI application as a server started with ALLOWED_HOSTS='*' (and a public
+    address) builds it: the Host header check must not open the websocket to every site."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.LEADOPS_PUBLIC_URL = "https://leadops.example.com"
+    settings.LEADOPS_WS_ALLOWED_ORIGINS = ["https://leadops.example.com", "https://partner.example.com"]
+    return importlib.reload(leadops.asgi).application
+
+
+async def connects(app, *headers) -> bool:
+    socket = WebsocketCommunicator(app, "/ws/notifications/", headers=list(headers))
+    connected, _ = await socket.connect(timeout=5)
+    if connected:
+        await socket.disconnect()
+    return connected
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"https://evil.example",
+        b"null",  # sandboxed frames, file: pages
+        None,  # no Origin header at all
+        b"http://leadops.example.com",  # the public host on another scheme
+        b"https://leadops.example.com:8443",  # ... or port
+        b"https://leadops.example.com.evil.example",
+    ],
+)
+async def test_it_opens_only_to_the_listed_origins_whatever_the_allowed_hosts(served_with_any_host, rep_cookie, origin):
+    headers = [rep_cookie] + ([(b"origin", origin)] if origin is not None else [])
+    assert not await connects(served_with_any_host, *headers)
+
+
+@pytest.mark.parametrize("origin", [b"https://leadops.example.com", b"https://partner.example.com"])
+async def test_it_opens_to_the_public_address_and_the_configured_origins(served_with_any_host, rep_cookie, origin):
+    assert await connects(served_with_any_host, rep_cookie, (b"origin", origin))
 
 
 async def test_a_rep_gets_their_events_and_is_available_while_the_page_is_open(rep, rep_cookie):

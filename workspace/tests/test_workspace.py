@@ -12,7 +12,7 @@ import time_machine
 from django.core import mail
 
 from leads.models import Attempt
-from tests.workspace_kit import TUESDAY_11_NY, make_lead, make_team
+from tests.workspace_kit import TUESDAY_11_NY, make_lead, make_team, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -70,19 +70,20 @@ def test_it_signs_out_with_a_post(client, rep):
     assert client.get("/queue/").status_code == 302
 
 
-def test_it_resets_a_forgotten_password_by_email(client, rep):
+def test_it_resets_a_forgotten_password_by_email(client, rep, settings):
+    settings.LEADOPS_PUBLIC_URL = "https://leadops.example.com"
     response = client.post("/accounts/password_reset/", {"email": "rep.one@example.com"})
     assert response["Location"] == "/accounts/password_reset/done/"
     [email] = mail.outbox
     assert email.to == ["rep.one@example.com"] and "rep.one" in email.body
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", email.body).group(1)
+    link = re.search(r"https://leadops.example.com(/accounts/reset/\S+/)", email.body).group(1)
     form_page = client.get(link, follow=True)
     assert b"Choose a new password" in form_page.content
     done = client.post(
         form_page.redirect_chain[-1][0], {"new_password1": "a-new-Secret-77", "new_password2": "a-new-Secret-77"}
     )
     assert done["Location"] == "/accounts/reset/done/"
-    assert client.login(username="rep.one", password="a-new-Secret-77")
+    assert sign_in(client, "rep.one", "a-new-Secret-77")
 
 
 # --- the queue ----------------------------------------------------------------------------------------
