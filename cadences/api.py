@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from cadences.inbound import InboundMessage, receive
 from leads import policies
+from leads.models import Lead
 
 
 def _bearer_key(request) -> str:
@@ -53,5 +54,5 @@ class InboundWebhook(APIView):
                     "reference": data.get("MessageSid", "")}  # fmt: skip
         incoming = InboundSerializer(data=data)
         incoming.is_valid(raise_exception=True)
-        lead, result = receive(InboundMessage(**incoming.validated_data))
+        lead, result = receive(InboundMessage(**incoming.validated_data), within=Lead.objects.all())
         return Response({"matched": lead is not None, "lead": lead.pk if lead else None, "result": result}, status=202)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cadences.progress import opt_out, stop_cadence
@@ -28,8 +29,10 @@ class InboundMessage:
     reference: str = ""
 
 
-def find_lead(message: InboundMessage) -> Lead | None:
-    leads = Lead.objects.filter(junk=False).order_by("-submitted_at")
+def find_lead(message: InboundMessage, within: QuerySet[Lead]) -> Lead | None:
+    """The most recent non-junk lead, among `within` (the leads the connection may touch),
+    with the sender's email address or phone number."""
+    leads = within.filter(junk=False).order_by("-submitted_at")
     if message.channel == "email":
         address = enrichment.normalize_email(message.sender.split("<")[-1].rstrip(">"))
         return leads.filter(email_normalized=address).first()
@@ -40,9 +43,10 @@ def find_lead(message: InboundMessage) -> Lead | None:
     return leads.filter(phone_e164=e164).first()
 
 
-def receive(message: InboundMessage) -> tuple[Lead | None, str]:
-    """Record an inbound message; returns (lead, what happened)."""
-    lead = find_lead(message)
+def receive(message: InboundMessage, *, within: QuerySet[Lead]) -> tuple[Lead | None, str]:
+    """Record an inbound message from a sender among the leads `within`; returns (lead,
+    what happened)."""
+    lead = find_lead(message, within)
     if lead is None:
         return None, "unmatched"
     at = message.received_at or timezone.now()

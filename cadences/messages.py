@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from leadops.timezones import zone
 from leads.acknowledgments import INQUIRY_PHRASES, greeting_name
+from leads.messaging import one_line
 from leads.models import Lead
 
 UNSUBSCRIBE_SALT = "leadops.cadences.unsubscribe"
@@ -100,7 +101,7 @@ def compose(channel: str, subject: str, body: str, lead: Lead, owner=None) -> di
     return {
         "channel": "email",
         "recipient": lead.email,
-        "subject": " ".join(render(subject, values).split())[:300],
+        "subject": one_line(render(subject, values)),
         "body": f"{text}\n\n{footer}\n",
     }
 

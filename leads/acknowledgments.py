@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from leadops.timezones import zone
 from leads.choices import AckState
-from leads.messaging import deliver_message
+from leads.messaging import deliver_message, one_line
 from leads.models import Inquiry, Lead, LeadEvent, Message
 
 REPEAT_QUIET_PERIOD = timedelta(hours=24)
@@ -89,7 +89,7 @@ def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
             {
                 "channel": "email",
                 "recipient": lead.email,
-                "subject": render_to_string("acknowledgments/email_subject.txt", context).strip(),
+                "subject": one_line(render_to_string("acknowledgments/email_subject.txt", context)),
                 "body": render_to_string(email_template(lead), context).strip() + "\n",
             }
         )
