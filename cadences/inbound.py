@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cadences.models import InboundConnection, InboundDelivery
 from cadences.progress import opt_out, stop_cadence
 from leads import enrichment
 from leads.actions import record_event
@@ -68,3 +69,27 @@ def receive(message: InboundMessage, *, within: QuerySet[Lead]) -> tuple[Lead | 
                 body=f"{lead.display_name} replied by {message.channel}:\n\n{message.body[:2000]}",
             )  # fmt: skip
     return lead, "recorded"
+
+
+def reachable_leads(connection: InboundConnection) -> QuerySet[Lead]:
+    """The leads a connection's senders may be matched to: those of its lead sources, or
+    every lead when the connection is org-wide."""
+    if connection.org_wide:
+        return Lead.objects.all()
+    return Lead.objects.filter(lead_source__in=connection.lead_sources.all())
+
+
+def receive_delivery(connection: InboundConnection, delivery_id: str, message: InboundMessage) -> InboundDelivery:
+    """A verified delivery from a connection: logged once per provider id (a replay or a
+    provider retry acts no more), then received among the connection's leads; the outcome
+    is kept on the log row (and the lead's timeline), not told to the caller."""
+    with transaction.atomic():
+        delivery, created = InboundDelivery.objects.get_or_create(
+            connection=connection, delivery_id=delivery_id,
+            defaults={"channel": message.channel, "sender": message.sender[:300]},
+        )  # fmt: skip
+        if not created:
+            return delivery
+        delivery.lead, delivery.result = receive(message, within=reachable_leads(connection))
+        delivery.save(update_fields=["lead", "result"])
+    return delivery

@@ -9,6 +9,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
+from cadences.tests.signing import generic_post
 from leadops.parsing import row_id
 from tests.workspace_kit import make_lead, make_team
 
@@ -47,11 +48,9 @@ def test_the_queue_takes_unicode_digits(client, manager, rep):
 
 
 @pytest.mark.parametrize("body", ["null", "[]", '"text"', "42"])
-def test_the_inbound_webhook_answers_400_to_a_body_that_is_not_an_object(client, intake_key, body):
+def test_the_inbound_webhook_answers_400_to_a_body_that_is_not_an_object(client, inbound_connections, body):
     """`"From" in None` raised TypeError on a JSON null body."""
-    response = client.post(
-        "/api/v1/inbound", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {intake_key}"
-    )
+    response = generic_post(client, "mail", body.encode())
     assert response.status_code == 400
     assert "errors" in response.json()
 
@@ -84,5 +83,6 @@ def test_the_schema_documents_the_error_replies():
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     assert {"400", "401", "403", "404"} <= set(paths["/api/v1/leads/{id}/attempts"]["post"]["responses"])
     assert {"401", "403", "404"} <= set(paths["/api/v1/leads/{id}"]["get"]["responses"])
-    assert paths["/api/v1/inbound"]["post"]["security"] == [{"intakeKey": []}]
+    assert paths["/api/v1/inbound/{slug}"]["post"]["security"] == [{"twilioSignature": []}, {"webhookSignature": []}]
+    assert set(paths["/api/v1/inbound"]["post"]["responses"]) == {"401"}
     assert json.dumps(paths["/api/v1/leads"]["post"]["responses"]["401"])  # intake keeps its own
