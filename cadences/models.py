@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.template import Engine, TemplateSyntaxError
 from django.utils.timezone import now
 
+from cadences.template_rules import check_template
 from leads.models import ChoiceListValidator
 
 
@@ -74,10 +74,8 @@ class Cadence(models.Model):
 
 
 def validate_template(source: str) -> None:
-    try:
-        Engine.get_default().from_string(source)
-    except TemplateSyntaxError as error:
-        raise ValidationError(f"Template error: {error}") from error
+    """Syntax, and only the documented variables and plain tags (cadences/template_rules.py)."""
+    check_template(source)
 
 
 class CadenceStep(models.Model):
@@ -99,9 +97,12 @@ class CadenceStep(models.Model):
         blank=True,
         validators=[validate_template],
         help_text=(
-            "Django template with lead, owner_name, inquiry_label, quote, quote_short, submitted_on, company_name, "
-            "contact_phone, booking_url. Emails get a footer quoting the inquiry with an unsubscribe link; SMS end "
-            "with 'Reply STOP to opt out'. For calls and tasks: the rep's talk track."
+            "Django template with lead.<field> (first_name, last_name, name, display_name, company, job_title, email, "
+            "phone_e164, website, country, region, city, inquiry_type, product_interest, message, resolved_time_zone, "
+            "extra.<key>), greeting_name, owner_name, owner_first_name, inquiry_label, quote, quote_short, "
+            "submitted_on, company_name, contact_phone, booking_url, reference. Emails get a footer quoting the "
+            "inquiry with an unsubscribe link; SMS end with 'Reply STOP to opt out'. For calls and tasks: the rep's "
+            "talk track."
         ),
     )
     needs_phone = models.BooleanField(default=False, help_text="Skip the step when the lead gave no phone number.")

@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    # User API tokens stored hashed (instead of rest_framework.authtoken, which stores raw
+    # keys); it also provides `drf_create_token`.
+    "leadops.apitokens",
     "drf_spectacular",
     # The lead's way through, bottom layer first (README "Layout"; checked by `make lint`).
     "leads",
@@ -192,7 +194,7 @@ LEADOPS_PRESENCE_GRACE = env.int("LEADOPS_PRESENCE_GRACE", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "leadops.apitokens.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

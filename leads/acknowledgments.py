@@ -20,6 +20,7 @@ from leadops.timezones import zone
 from leads.choices import AckState
 from leads.messaging import deliver_message, one_line
 from leads.models import Inquiry, Lead, LeadEvent, Message
+from leads.template_context import inquiry_values, lead_values
 
 REPEAT_QUIET_PERIOD = timedelta(hours=24)
 INQUIRY_PHRASES = {
@@ -62,8 +63,8 @@ def greeting_name(lead: Lead) -> str:
 
 def _context(lead: Lead, inquiry: Inquiry, now: datetime) -> dict:
     return {
-        "lead": lead,
-        "inquiry": inquiry,
+        "lead": lead_values(lead),  # plain strings, never the model instances
+        "inquiry": inquiry_values(inquiry),
         "greeting_name": greeting_name(lead),
         "promise": promise_text(lead, now),
         "inquiry_label": INQUIRY_PHRASES.get(inquiry.inquiry_type, "request"),

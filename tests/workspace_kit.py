@@ -8,6 +8,7 @@ from itertools import count
 
 from django.utils import timezone
 
+from leadops.apitokens.models import ApiToken
 from leads.models import Lead, LeadSource, SlaPolicy
 from routing.models import BusinessSchedule, RepProfile, Team
 
@@ -49,3 +50,8 @@ def make_team(name: str = "East", *, manager=None, members=(), webhook: str = ""
 def rep_profile(user, **fields) -> RepProfile:
     profile, _ = RepProfile.objects.update_or_create(user=user, defaults=fields)
     return profile
+
+
+def api_token(user) -> str:
+    """A new API token of the user: the raw key, for `Authorization: Token <key>`."""
+    return ApiToken.issue(user, label="tests")[1]

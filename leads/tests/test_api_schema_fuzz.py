@@ -12,7 +12,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -22,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from leadops.wsgi import application
 from leads.tests.fuzzing import examples
-from tests.workspace_kit import make_lead
+from tests.workspace_kit import api_token, make_lead
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 INBOUND = "/api/v1/inbound"
@@ -48,7 +47,7 @@ def api_world(in_process_requests, redis_down, intake_key, manager, rep, inbound
     the inbound connections (whose requests the fuzzer cannot sign)."""
     leads = [make_lead(rep).pk, make_lead(manager).pk, make_lead(None).pk]
     slugs = [connection.slug for connection in inbound_connections.values()]
-    return {"token": Token.objects.create(user=manager).key, "intake_key": intake_key, "leads": leads, "slugs": slugs}
+    return {"token": api_token(manager), "intake_key": intake_key, "leads": leads, "slugs": slugs}
 
 
 @pytest.mark.django_db

@@ -7,11 +7,10 @@ import json
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
 from cadences.tests.signing import generic_post
 from leadops.parsing import row_id
-from tests.workspace_kit import make_lead, make_team
+from tests.workspace_kit import api_token, make_lead, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +62,7 @@ def test_an_api_url_that_matches_no_route_answers_json_404(client):
 
 
 def test_my_status_before_any_change_matches_the_schema(client, rep):
-    token = Token.objects.create(user=rep).key
+    token = api_token(rep)
     response = client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.json() == {"status": "offline", "changed_at": None}
     schema = SchemaGenerator().get_schema(request=None, public=True)
@@ -72,7 +71,7 @@ def test_my_status_before_any_change_matches_the_schema(client, rep):
 
 def test_a_lead_without_sla_due_times_matches_the_schema(client, manager):
     lead = make_lead(None, first_contact_due_at=None, assign_due_at=None, sla_policy=None)
-    token = Token.objects.create(user=manager).key
+    token = api_token(manager)
     body = client.get(f"/api/v1/leads/{lead.pk}", HTTP_AUTHORIZATION=f"Token {token}").json()
     assert body["sla"]["assign_by"] is None and body["sla"]["first_contact_by"] is None
     sla = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Sla"]["properties"]
