@@ -18,7 +18,7 @@ from leads.models import Lead, Message
 from tests.workspace_kit import make_lead
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_down")]
-HOSTILE_NAME = "Ada\r\nBcc: victim@example.com\x00\x1b"
+HOSTILE_NAME = "Ada\r\nBcc: victim@example.com\x1b\x7f"  # no NUL: PostgreSQL text refuses it
 
 
 def test_a_reply_alert_about_a_lead_with_a_newline_in_its_name_is_sent_on_one_line(rep):

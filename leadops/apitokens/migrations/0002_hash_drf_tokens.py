@@ -1,7 +1,10 @@
 """Existing rest_framework.authtoken tokens keep working: each raw key is stored as its
 SHA-256 here, then removed from DRF's table (which stays, empty, if it exists)."""
 
+from datetime import UTC, datetime
+
 from django.db import migrations
+from django.utils import timezone
 
 from leadops.apitokens.models import hash_token
 
@@ -20,6 +23,8 @@ def hash_drf_tokens(apps, schema_editor):
         token = api_token.objects.create(
             user_id=user_id, prefix=key[:8], key_hash=hash_token(key), label="from rest_framework.authtoken"
         )
+        if isinstance(created, datetime) and timezone.is_naive(created):
+            created = timezone.make_aware(created, UTC)
         api_token.objects.filter(pk=token.pk).update(created=created)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {LEGACY_TABLE}")  # noqa: S608 (a constant)
