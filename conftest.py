@@ -146,3 +146,18 @@ def lead_source(db):
 def intake_key(lead_source):
     _, raw_key = IntakeKey.issue(lead_source, label="tests")
     return raw_key
+
+
+@pytest.fixture
+def inbound_connections(lead_source, settings):
+    """A Twilio and a generic inbound connection for the lead source's leads, with the
+    secrets cadences/tests/signing.py signs with."""
+    from cadences.models import InboundConnection
+    from cadences.tests.signing import GENERIC_SECRET, PUBLIC_URL, TWILIO_TOKEN
+
+    settings.LEADOPS_PUBLIC_URL = PUBLIC_URL
+    twilio = InboundConnection.objects.create(name="Twilio", slug="twilio", provider="twilio", secret=TWILIO_TOKEN)
+    generic = InboundConnection.objects.create(name="Mail", slug="mail", provider="generic", secret=GENERIC_SECRET)
+    twilio.lead_sources.add(lead_source)
+    generic.lead_sources.add(lead_source)
+    return {"twilio": twilio, "generic": generic}

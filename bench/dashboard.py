@@ -184,8 +184,8 @@ def ensure_people() -> dict:
     """4 teams of 10 reps, a leadership user (token and session), 5 lead sources."""
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
 
+    from leadops.apitokens.models import ApiToken
     from leadops.roles import LEADERSHIP, REPS
     from leads.models import LeadSource
     from routing.models import BusinessSchedule, Team
@@ -209,7 +209,7 @@ def ensure_people() -> dict:
     leader, created = User.objects.get_or_create(username="bench.leader", defaults={"first_name": "Bench"})
     if created:
         leader.groups.add(Group.objects.get_or_create(name=LEADERSHIP)[0])
-    token, _ = Token.objects.get_or_create(user=leader)
+    _, raw_token = ApiToken.issue(leader, label="bench")
     session = SessionStore()
     session["_auth_user_id"] = str(leader.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
@@ -221,7 +221,7 @@ def ensure_people() -> dict:
             slug=f"bench-{source.replace('_', '-')}", defaults={"name": f"Bench {source}", "default_source": source}
         )
         sources.append((lead_source.pk, source, index))
-    return {"teams": teams, "token": token.key, "session": session.session_key, "sources": sources}
+    return {"teams": teams, "token": raw_token, "session": session.session_key, "sources": sources}
 
 
 # --- data ------------------------------------------------------------------------------------------

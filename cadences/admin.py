@@ -3,10 +3,23 @@ plan of each lead; opt-outs."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.urls import reverse
 
-from cadences.models import Cadence, CadenceStep, Enrollment, OptOut, PlannedStep
+from cadences.inbound_auth import SECRET_PREFIX, new_generic_secret
+from cadences.models import (
+    Cadence,
+    CadenceStep,
+    Enrollment,
+    InboundConnection,
+    InboundDelivery,
+    InboundProvider,
+    OptOut,
+    PlannedStep,
+)
 
 
 class CadenceStepInline(admin.StackedInline):
@@ -77,4 +90,94 @@ class OptOutAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
+        return False
+
+
+def check_connection(*, provider: str, secret: str, org_wide: bool, lead_sources, adding: bool) -> dict:
+    """Field errors of an inbound connection (the admin form and the command share them)."""
+    errors: dict[str, str] = {}
+    field = "new_secret"
+    if provider == InboundProvider.TWILIO and adding and not secret:
+        errors[field] = "Give the Twilio account's auth token: Twilio signs its webhooks with it."
+    if provider == InboundProvider.GENERIC and secret and not secret.startswith(SECRET_PREFIX):
+        errors[field] = f"A generic secret starts with {SECRET_PREFIX}; leave it empty to generate one."
+    if not org_wide and not lead_sources:
+        errors["lead_sources"] = "Choose the lead sources whose leads may reply here, or make the connection org-wide."
+    return errors
+
+
+def webhook_url(connection: InboundConnection) -> str:
+    return settings.LEADOPS_PUBLIC_URL.rstrip("/") + reverse("inbound", kwargs={"slug": connection.slug})
+
+
+class InboundConnectionForm(forms.ModelForm):
+    new_secret = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        label="Secret",
+        help_text=(
+            "Twilio: the account's auth token. Generic: leave empty and a whsec_ secret is generated and shown once. "
+            "On an existing connection, empty keeps the current secret (it is never shown again)."
+        ),
+    )
+
+    class Meta:
+        model = InboundConnection
+        fields = ["name", "slug", "provider", "new_secret", "lead_sources", "org_wide", "active"]
+        fields += ["requests_per_minute", "sender_requests_per_minute"]
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = check_connection(
+            provider=cleaned.get("provider", ""), secret=cleaned.get("new_secret", ""),
+            org_wide=cleaned.get("org_wide", False), lead_sources=cleaned.get("lead_sources"),
+            adding=self.instance.pk is None,
+        )  # fmt: skip
+        for field, message in errors.items():
+            self.add_error(field, message)
+        return cleaned
+
+
+@admin.register(InboundConnection)
+class InboundConnectionAdmin(admin.ModelAdmin):
+    form = InboundConnectionForm
+    list_display = ["name", "slug", "provider", "org_wide", "active", "requests_per_minute", "created_at"]
+    list_filter = ["provider", "active", "org_wide"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["lead_sources"]
+
+    def save_model(self, request, obj, form, change):
+        secret = form.cleaned_data.get("new_secret", "")
+        generated = not change and obj.provider == InboundProvider.GENERIC and not secret
+        if generated:
+            secret = new_generic_secret()
+        if secret:
+            obj.secret = secret
+        super().save_model(request, obj, form, change)
+        if generated:
+            messages.warning(
+                request,
+                f"Copy this connection's secret now; it will not be shown again: {secret} "
+                f"(sign requests to {webhook_url(obj)}).",
+            )
+        elif not change:
+            messages.info(request, f"Set the provider's webhook URL to {webhook_url(obj)}.")
+
+
+@admin.register(InboundDelivery)
+class InboundDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "connection", "channel", "sender", "lead", "result", "delivery_id"]
+    list_filter = ["connection", "channel", "result"]
+    search_fields = ["sender", "delivery_id"]
+    list_select_related = ["connection", "lead"]
+    date_hierarchy = "received_at"
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

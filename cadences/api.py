@@ -1,26 +1,35 @@
-"""Inbound replies and STOPs (`POST /api/v1/inbound`): a lead who answers stops its cadence
-(cadences/inbound.py)."""
+"""Inbound replies and STOPs (`POST /api/v1/inbound/<connection slug>`): a lead who answers
+stops its cadence (cadences/inbound.py).
+
+Each provider account is an InboundConnection, proven by its own signature
+(cadences/inbound_auth.py) before the body is read; intake keys are not accepted. The
+reply is the same 202 whether or not the sender is a lead (no oracle); what happened is
+on the delivery log (admin: Cadences → Inbound deliveries) and the lead's timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadences.inbound import InboundMessage, receive
-from leads import policies
+from cadences.inbound import InboundMessage, receive_delivery
+from cadences.inbound_auth import Refused, Verified, verify
+from cadences.models import InboundConnection
+from leadops.ratelimit import retry_after
 
-
-def _bearer_key(request) -> str:
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" else ""
+ACCEPTED = {"accepted": True, "matched": None, "lead": None, "result": None}
+MOVED = (
+    "Inbound messages go to /api/v1/inbound/<connection-slug>, signed by the connection's provider "
+    "(X-Twilio-Signature, or webhook-signature for generic JSON); intake keys are not accepted. "
+    "Create a connection in the admin (Cadences → Inbound connections) or with manage.py create_inbound_connection."
+)
 
 
 class InboundSerializer(serializers.Serializer):
-    """The generic shape; a Twilio-style form post (From, Body, MessageSid) is mapped onto it."""
+    """The generic shape; a Twilio form post (From, Body, MessageSid) is mapped onto it."""
 
     channel = serializers.ChoiceField(choices=["email", "sms"])
     sender = serializers.CharField(max_length=300, help_text="Email address or phone number of the lead.")
@@ -31,27 +40,86 @@ class InboundSerializer(serializers.Serializer):
 
 
 class InboundReplySerializer(serializers.Serializer):
-    matched = serializers.BooleanField()
+    """The same for every accepted delivery: whether the sender is a lead is not told."""
+
+    accepted = serializers.BooleanField()
+    matched = serializers.BooleanField(allow_null=True)
     lead = serializers.IntegerField(allow_null=True)
-    result = serializers.CharField()
+    result = serializers.CharField(allow_null=True)
+
+
+def refused(message: str, field: str = "signature") -> Response:
+    return Response(
+        {"errors": {field: [message]}}, status=401, headers={"WWW-Authenticate": 'Signature realm="inbound"'}
+    )
+
+
+def too_many(message: str, wait: int) -> Response:
+    return Response({"errors": {"non_field_errors": [message]}}, status=429, headers={"Retry-After": str(wait)})
+
+
+def _incoming(request, verified: Verified) -> dict:
+    if verified.form is not None:  # Twilio's form post
+        form = verified.form
+        return {
+            "channel": "sms", "sender": form.get("From"), "body": form.get("Body"),
+            "reference": form.get("MessageSid", ""),
+        }  # fmt: skip
+    return request.data  # any JSON value: null or a list goes to the serializer, which refuses it
+
+
+def _sender_bucket(connection: InboundConnection, sender: str) -> str:
+    digest = hashlib.sha256(" ".join(sender.lower().split()).encode("utf-8", "replace")).hexdigest()[:24]
+    return f"inbound:{connection.pk}:sender:{digest}"
 
 
 class InboundWebhook(APIView):
-    """POST /api/v1/inbound: an intake key (Bearer header or ?key=) authorises the provider."""
+    """POST /api/v1/inbound/<slug>: a reply or STOP, signed by the connection's provider."""
 
     authentication_classes: list = []
     permission_classes: list = []
 
-    @extend_schema(request=InboundSerializer, responses={202: InboundReplySerializer}, summary="Inbound reply")
-    def post(self, request):
-        raw_key = _bearer_key(request) or request.query_params.get("key", "")
-        if not raw_key or policies.intake_key(raw_key) is None:
-            return Response({"errors": {"non_field_errors": ["Send a valid intake key."]}}, status=401)
-        data = request.data  # any JSON value: null or a list goes to the serializer, which refuses it
-        if isinstance(data, Mapping) and "From" in data and "Body" in data:  # Twilio's form post
-            data = {"channel": "sms", "sender": data.get("From"), "body": data.get("Body"),
-                    "reference": data.get("MessageSid", "")}  # fmt: skip
-        incoming = InboundSerializer(data=data)
+    @extend_schema(
+        request=InboundSerializer,
+        responses={202: InboundReplySerializer},
+        summary="Inbound reply",
+        operation_id="inbound_reply",
+        description="Signed by the connection's provider: Twilio's X-Twilio-Signature (form post) or, for generic "
+        "JSON, Standard Webhooks headers webhook-id, webhook-timestamp (within 5 minutes) and webhook-signature.",
+    )
+    def post(self, request, slug: str):
+        connection = InboundConnection.objects.filter(slug=slug, active=True).first()
+        if connection is None:
+            return refused("No active inbound connection has this address.", field="connection")
+        try:
+            verified = verify(connection, request)
+        except Refused as refusal:
+            return refused(str(refusal))
+        wait = retry_after(f"inbound:{connection.pk}", connection.requests_per_minute)
+        if wait:
+            return too_many("Too many inbound messages for this connection.", wait)
+        incoming = InboundSerializer(data=_incoming(request, verified))
         incoming.is_valid(raise_exception=True)
-        lead, result = receive(InboundMessage(**incoming.validated_data))
-        return Response({"matched": lead is not None, "lead": lead.pk if lead else None, "result": result}, status=202)
+        message = InboundMessage(**incoming.validated_data)
+        wait = retry_after(_sender_bucket(connection, message.sender), connection.sender_requests_per_minute)
+        if wait:
+            return too_many("Too many inbound messages from this sender.", wait)
+        receive_delivery(connection, verified.delivery_id, message)
+        return Response(ACCEPTED, status=202)
+
+
+class RetiredInboundWebhook(APIView):
+    """POST /api/v1/inbound (no connection): always 401, saying where to post instead."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        request=None,
+        responses={401: OpenApiResponse(description=MOVED)},
+        summary="Inbound reply (retired address)",
+        operation_id="inbound_reply_retired",
+        deprecated=True,
+    )
+    def post(self, request):
+        return refused(MOVED, field="connection")

@@ -87,7 +87,7 @@ def _deliver_chunk(messages: list[Message]) -> int:
                 )
             )
         except TransportError as error:
-            _failed(message, str(error))
+            _failed(message, error)
             continue
         done.append((message, reference, timezone.now()))
     if not done:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from cadences.models import InboundConnection, InboundDelivery
 from cadences.progress import opt_out, stop_cadence
 from leads import enrichment
 from leads.actions import record_event
@@ -28,8 +30,10 @@ class InboundMessage:
     reference: str = ""
 
 
-def find_lead(message: InboundMessage) -> Lead | None:
-    leads = Lead.objects.filter(junk=False).order_by("-submitted_at")
+def find_lead(message: InboundMessage, within: QuerySet[Lead]) -> Lead | None:
+    """The most recent non-junk lead, among `within` (the leads the connection may touch),
+    with the sender's email address or phone number."""
+    leads = within.filter(junk=False).order_by("-submitted_at")
     if message.channel == "email":
         address = enrichment.normalize_email(message.sender.split("<")[-1].rstrip(">"))
         return leads.filter(email_normalized=address).first()
@@ -40,9 +44,10 @@ def find_lead(message: InboundMessage) -> Lead | None:
     return leads.filter(phone_e164=e164).first()
 
 
-def receive(message: InboundMessage) -> tuple[Lead | None, str]:
-    """Record an inbound message; returns (lead, what happened)."""
-    lead = find_lead(message)
+def receive(message: InboundMessage, *, within: QuerySet[Lead]) -> tuple[Lead | None, str]:
+    """Record an inbound message from a sender among the leads `within`; returns (lead,
+    what happened)."""
+    lead = find_lead(message, within)
     if lead is None:
         return None, "unmatched"
     at = message.received_at or timezone.now()
@@ -64,3 +69,27 @@ def receive(message: InboundMessage) -> tuple[Lead | None, str]:
                 body=f"{lead.display_name} replied by {message.channel}:\n\n{message.body[:2000]}",
             )  # fmt: skip
     return lead, "recorded"
+
+
+def reachable_leads(connection: InboundConnection) -> QuerySet[Lead]:
+    """The leads a connection's senders may be matched to: those of its lead sources, or
+    every lead when the connection is org-wide."""
+    if connection.org_wide:
+        return Lead.objects.all()
+    return Lead.objects.filter(lead_source__in=connection.lead_sources.all())
+
+
+def receive_delivery(connection: InboundConnection, delivery_id: str, message: InboundMessage) -> InboundDelivery:
+    """A verified delivery from a connection: logged once per provider id (a replay or a
+    provider retry acts no more), then received among the connection's leads; the outcome
+    is kept on the log row (and the lead's timeline), not told to the caller."""
+    with transaction.atomic():
+        delivery, created = InboundDelivery.objects.get_or_create(
+            connection=connection, delivery_id=delivery_id,
+            defaults={"channel": message.channel, "sender": message.sender[:300]},
+        )  # fmt: skip
+        if not created:
+            return delivery
+        delivery.lead, delivery.result = receive(message, within=reachable_leads(connection))
+        delivery.save(update_fields=["lead", "result"])
+    return delivery

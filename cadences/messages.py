@@ -4,7 +4,9 @@ carries a signed unsubscribe link; SMS end with "Reply STOP to opt out"; call an
 steps give the rep a talk track with the quote.
 
 Step templates are Django templates stored on the step (managers edit them in the admin);
-they render as plain text (no HTML escaping), and compiled templates are cached by source."""
+they render as plain text (no HTML escaping) from plain strings only (the lead as a dict,
+leads/template_context.py; the variables are checked on save, cadences/template_rules.py),
+and compiled templates are cached by source."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from django.urls import reverse
 from leadops.public import absolute_url
 from leadops.timezones import zone
 from leads.acknowledgments import INQUIRY_PHRASES, greeting_name
+from leads.messaging import one_line
 from leads.models import Lead
+from leads.template_context import lead_values
 
 UNSUBSCRIBE_SALT = "leadops.cadences.unsubscribe"
 SMS_OPT_OUT = "Reply STOP to opt out."
@@ -68,7 +72,7 @@ def context(lead: Lead, owner=None) -> dict:
     owner_name = (owner.get_full_name() or owner.get_username()) if owner else f"The {company} team"
     local_submitted = lead.submitted_at.astimezone(zone(lead.resolved_time_zone or settings.LEADOPS_DEFAULT_TIMEZONE))
     return {
-        "lead": lead,
+        "lead": lead_values(lead),  # plain strings: a template must not reach lead.owner.password
         "greeting_name": greeting_name(lead),
         "owner_name": owner_name,
         "owner_first_name": (owner.first_name or owner.get_username()) if owner else settings.LEADOPS_COMPANY_NAME,
@@ -101,7 +105,7 @@ def compose(channel: str, subject: str, body: str, lead: Lead, owner=None) -> di
     return {
         "channel": "email",
         "recipient": lead.email,
-        "subject": " ".join(render(subject, values).split())[:300],
+        "subject": one_line(render(subject, values)),
         "body": f"{text}\n\n{footer}\n",
     }
 

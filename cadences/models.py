@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.template import Engine, TemplateSyntaxError
 from django.utils.timezone import now
 
+from cadences.template_rules import check_template
 from leads.models import ChoiceListValidator
 
 
@@ -74,10 +74,8 @@ class Cadence(models.Model):
 
 
 def validate_template(source: str) -> None:
-    try:
-        Engine.get_default().from_string(source)
-    except TemplateSyntaxError as error:
-        raise ValidationError(f"Template error: {error}") from error
+    """Syntax, and only the documented variables and plain tags (cadences/template_rules.py)."""
+    check_template(source)
 
 
 class CadenceStep(models.Model):
@@ -99,9 +97,12 @@ class CadenceStep(models.Model):
         blank=True,
         validators=[validate_template],
         help_text=(
-            "Django template with lead, owner_name, inquiry_label, quote, quote_short, submitted_on, company_name, "
-            "contact_phone, booking_url. Emails get a footer quoting the inquiry with an unsubscribe link; SMS end "
-            "with 'Reply STOP to opt out'. For calls and tasks: the rep's talk track."
+            "Django template with lead.<field> (first_name, last_name, name, display_name, company, job_title, email, "
+            "phone_e164, website, country, region, city, inquiry_type, product_interest, message, resolved_time_zone, "
+            "extra.<key>), greeting_name, owner_name, owner_first_name, inquiry_label, quote, quote_short, "
+            "submitted_on, company_name, contact_phone, booking_url, reference. Emails get a footer quoting the "
+            "inquiry with an unsubscribe link; SMS end with 'Reply STOP to opt out'. For calls and tasks: the rep's "
+            "talk track."
         ),
     )
     needs_phone = models.BooleanField(default=False, help_text="Skip the step when the lead gave no phone number.")
@@ -206,3 +207,67 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return f"Lead #{self.lead_id} opted out of {self.channel}"
+
+
+class InboundProvider(models.TextChoices):
+    TWILIO = "twilio", "Twilio (X-Twilio-Signature)"
+    GENERIC = "generic", "Generic JSON (Standard Webhooks HMAC-SHA256)"
+
+
+class InboundConnection(models.Model):
+    """Who may post replies to /api/v1/inbound/<slug>: one provider account (a Twilio
+    number's account, an inbound-mail provider, your own relay), verified by its signature
+    (cadences/inbound_auth.py), and the leads its senders are matched against.
+
+    The secret is what the signature algorithm needs in the clear: Twilio's account auth
+    token, or the generic connection's HMAC key (`whsec_…`). It is shown once, when the
+    connection is created, and never in the admin afterwards."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Webhook address: /api/v1/inbound/<slug>.")
+    provider = models.CharField(max_length=10, choices=InboundProvider.choices)
+    secret = models.CharField(max_length=200, editable=False)
+    lead_sources = models.ManyToManyField(
+        "leads.LeadSource",
+        blank=True,
+        related_name="inbound_connections",
+        help_text="Senders are matched only against leads from these sources.",
+    )
+    org_wide = models.BooleanField(
+        default=False, help_text="Match senders against every lead, whatever its source (instead of the list)."
+    )
+    active = models.BooleanField(default=True)
+    requests_per_minute = models.PositiveIntegerField(default=600, help_text="Rate limit of the connection.")
+    sender_requests_per_minute = models.PositiveIntegerField(default=10, help_text="Rate limit per sender.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()})"
+
+
+class InboundDelivery(models.Model):
+    """The delivery log: one row per accepted inbound message, with what became of it.
+    The provider's id (Twilio's MessageSid, the webhook-id) is unique per connection, so
+    a replayed or retried delivery is recorded once and acts once."""
+
+    connection = models.ForeignKey(InboundConnection, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=now)
+    channel = models.CharField(max_length=10, choices=[(Channel.EMAIL, "Email"), (Channel.SMS, "SMS")])
+    sender = models.CharField(max_length=300)
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_deliveries"
+    )
+    result = models.CharField(max_length=20, blank=True, help_text="recorded, opted_out or unmatched.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "delivery_id"], name="one_inbound_delivery_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection.slug}/{self.delivery_id}: {self.result or 'pending'}"

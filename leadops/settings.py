@@ -55,7 +55,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    # User API tokens stored hashed (instead of rest_framework.authtoken, which stores raw
+    # keys); it also provides `drf_create_token`.
+    "leadops.apitokens",
     "drf_spectacular",
     "axes",
     # The lead's way through, bottom layer first (README "Layout"; checked by `make lint`).
@@ -237,7 +239,7 @@ LEADOPS_WS_ALLOWED_ORIGINS = [startup.origin_of(LEADOPS_PUBLIC_URL)] + env.list(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "leadops.apitokens.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -10,13 +10,14 @@ import base64
 import html
 import json
 import logging
+import smtplib
 import sys
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,16 @@ class Outgoing:
 
 class TransportError(Exception):
     """The provider refused or could not be reached; the message can be retried."""
+
+
+class PermanentTransportError(TransportError):
+    """The message can never be sent as it is (a bad header, an invalid recipient):
+    retrying would fail the same way, so the outbox marks it failed at once."""
+
+
+def _all_refused_for_good(error: smtplib.SMTPRecipientsRefused) -> bool:
+    codes = [code for code, _ in error.recipients.values()]
+    return bool(codes) and all(500 <= code < 600 for code in codes)
 
 
 class Transport:
@@ -53,8 +64,14 @@ class EmailTransport(Transport):
             EmailMessage(
                 outgoing.subject, outgoing.body, to=[outgoing.recipient], headers=dict(outgoing.headers)
             ).send()
+        except smtplib.SMTPRecipientsRefused as error:
+            if _all_refused_for_good(error):
+                raise PermanentTransportError(f"recipient refused: {error.recipients}") from error
+            raise TransportError(str(error)) from error
         except OSError as error:
             raise TransportError(str(error)) from error
+        except (BadHeaderError, ValueError) as error:  # a newline in a header, an invalid address
+            raise PermanentTransportError(str(error)) from error
         return ""
 
 

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from leadops.timezones import zone
 from leads.choices import AckState, IntakeChannel
-from leads.messaging import deliver_message
+from leads.messaging import deliver_message, one_line
 from leads.models import Inquiry, Lead, LeadEvent, Message
+from leads.template_context import inquiry_values, lead_values
 
 REPEAT_QUIET_PERIOD = timedelta(hours=24)
 EXCERPT_LENGTH = 140
@@ -86,8 +87,8 @@ def quoted_message(inquiry: Inquiry) -> str:
 
 def _context(lead: Lead, inquiry: Inquiry, now: datetime) -> dict:
     return {
-        "lead": lead,
-        "inquiry": inquiry,
+        "lead": lead_values(lead),  # plain strings, never the model instances
+        "inquiry": inquiry_values(inquiry),
         "message_quote": quoted_message(inquiry),
         "greeting_name": greeting_name(lead),
         "promise": promise_text(lead, now),
@@ -114,7 +115,7 @@ def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
             {
                 "channel": "email",
                 "recipient": lead.email,
-                "subject": render_to_string("acknowledgments/email_subject.txt", context).strip(),
+                "subject": one_line(render_to_string("acknowledgments/email_subject.txt", context)),
                 "body": render_to_string(email_template(lead), context).strip() + "\n",
             }
         )

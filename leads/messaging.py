@@ -7,13 +7,14 @@ it `uncertain` rather than sending it again."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
 from leadops.queues import enqueue_on_commit
-from leadops.transports import Outgoing, TransportError, transport_for
+from leadops.transports import Outgoing, PermanentTransportError, TransportError, transport_for
 from leads.choices import MessageState
 from leads.models import Lead, LeadEvent, Message
 
@@ -21,10 +22,21 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
 SENDING_TIMEOUT = timedelta(minutes=5)
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+SUBJECT_LIMIT = 300
+
+
+def one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """A subject (or any header value) on one line: CR, LF and other control characters
+    become spaces, runs of spaces one space, trimmed. A lead's name with a newline in it
+    can then neither break the message (BadHeaderError) nor add a header."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())[:limit]
 
 
 def queue_message(lead: Lead, *, dedupe_key: str, **fields) -> Message | None:
     """Create an outbox message (once per dedupe key) and deliver it after commit."""
+    if "subject" in fields:
+        fields["subject"] = one_line(fields["subject"])
     message, created = Message.objects.get_or_create(dedupe_key=dedupe_key, defaults={"lead": lead, **fields})
     if created:
         enqueue_on_commit(deliver_message, message.pk, job_id=f"message-{message.pk}")
@@ -46,7 +58,7 @@ def deliver_message(message_id: int) -> bool:
             Outgoing(recipient=message.recipient, subject=message.subject, body=message.body)
         )
     except TransportError as error:
-        _failed(message, str(error))
+        _failed(message, error)
         return False
     sent_at = timezone.now()
     Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
@@ -66,8 +78,11 @@ def deliver_message(message_id: int) -> bool:
     return True
 
 
-def _failed(message: Message, error: str) -> None:
-    if message.attempts >= MAX_ATTEMPTS:
+def _failed(message: Message, failure: TransportError) -> None:
+    """Back to pending with back-off; failed for good after MAX_ATTEMPTS, or at once when
+    the error is permanent (retrying could only fail the same way)."""
+    error = str(failure)
+    if message.attempts >= MAX_ATTEMPTS or isinstance(failure, PermanentTransportError):
         state, not_before = MessageState.FAILED, message.not_before
         LeadEvent.objects.create(
             lead_id=message.lead_id,

@@ -104,6 +104,14 @@ def add_intake_operation(result, generator, request, public):
     result.setdefault("paths", {})["/api/v1/leads"] = {"post": INTAKE_OPERATION}
     schemes = result.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["intakeKey"] = {"type": "http", "scheme": "bearer", "description": "An intake key of a lead source."}
+    schemes["twilioSignature"] = {
+        "type": "apiKey", "in": "header", "name": "X-Twilio-Signature",
+        "description": "Twilio's request signature, keyed with the connection's auth token.",
+    }  # fmt: skip
+    schemes["webhookSignature"] = {
+        "type": "apiKey", "in": "header", "name": "webhook-signature",
+        "description": "Standard Webhooks HMAC-SHA256 with webhook-id and webhook-timestamp, the connection's secret.",
+    }  # fmt: skip
     return result
 
 
@@ -114,7 +122,7 @@ def _token_operation(operation: dict) -> bool:
 def add_error_responses(result, generator, request, public):
     """Document the errors every DRF operation can answer with: 400 for a body or query,
     401/403 without a user or the right role, 404 for a lead the caller may not see. The
-    inbound webhook authenticates with an intake key (Bearer or ?key=)."""
+    inbound webhook authenticates with its connection's provider signature."""
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if operation.get("operationId") == "leads_intake":
@@ -129,7 +137,17 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault("404", _reply("No such lead, or not one the caller may see", DETAIL))
             if "requestBody" in operation:
                 responses.setdefault("415", _reply("Unsupported media type", DETAIL))
-            if path == "/api/v1/inbound":
-                operation["security"] = [{"intakeKey": []}]
-                responses.setdefault("401", _reply("Missing, unknown or revoked intake key", ERRORS))
+            if path.startswith("/api/v1/inbound"):
+                _inbound_responses(path, operation, responses)
     return result
+
+
+def _inbound_responses(path: str, operation: dict, responses: dict) -> None:
+    if path == "/api/v1/inbound":  # retired: says where to post instead
+        operation["security"] = []
+        responses["401"] = _reply("Use /api/v1/inbound/{slug}, signed by the connection's provider", ERRORS)
+        return
+    operation["security"] = [{"twilioSignature": []}, {"webhookSignature": []}]
+    responses.setdefault("401", _reply("Unknown connection, or a missing, wrong or stale signature", ERRORS))
+    responses.setdefault("404", _reply("Not a webhook address", DETAIL))
+    responses.setdefault("429", _reply("Rate limit of the connection or the sender reached; see Retry-After", ERRORS))

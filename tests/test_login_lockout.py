@@ -12,7 +12,8 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+
+from tests.workspace_kit import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_an_administrator_unlocks_a_username_at_once(client, rep):
 
 def test_a_locked_out_user_keeps_the_api_token_and_the_intake_key_working(client, rep, intake_key):
     fail(client, "/accounts/login/", "rep.one", 6)
-    token = Token.objects.create(user=rep).key
+    token = api_token(rep)
 
     status = Client(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/status", REMOTE_ADDR="203.0.113.7")
     intake = Client().post(

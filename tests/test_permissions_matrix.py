@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from routing.models import RoutingRule
-from tests.workspace_kit import make_lead
+from tests.workspace_kit import api_token, make_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +63,7 @@ def _client(request, persona: str, api: bool) -> Client:
         return Client()
     user = request.getfixturevalue(persona)
     if api:
-        return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     client = Client()
     client.force_login(user)
     return client

@@ -9,6 +9,7 @@ from itertools import count
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from leadops.apitokens.models import ApiToken
 from leads.models import Lead, LeadSource, SlaPolicy
 from routing.models import BusinessSchedule, RepProfile, Team
 
@@ -61,3 +62,8 @@ def sign_in(client, username: str, password: str) -> bool:
     client.post("/accounts/login/", {"username": username, "password": password})
     user = get_user_model().objects.filter(username=username).first()
     return user is not None and client.session.get("_auth_user_id") == str(user.pk)
+
+
+def api_token(user) -> str:
+    """A new API token of the user: the raw key, for `Authorization: Token <key>`."""
+    return ApiToken.issue(user, label="tests")[1]

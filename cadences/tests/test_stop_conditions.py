@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 
 from cadences.messages import unsubscribe_token
-from cadences.models import OptOut
+from cadences.models import InboundDelivery, OptOut
 from cadences.tests.conftest import events, ny, plan_rows, step
+from cadences.tests.signing import generic_post, sms, twilio_post
 from leadops.queues import get_queue
 from leads.models import Lead
 from pipeline.sweeper import sweep
@@ -37,16 +38,19 @@ def api(client, user, url: str, body: dict):
     return client.post(url, body, content_type="application/json")
 
 
-def inbound_json(client, key: str, **body):
-    return client.post("/api/v1/inbound", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+def inbound_json(client, connections, **body):
+    """A generic connection's signed JSON post (Standard Webhooks)."""
+    return generic_post(client, connections["generic"].slug, body, webhook_id=body.get("reference") or "msg_1")
 
 
-def inbound_twilio(client, key: str, sender: str, text: str, sid: str = "SM1"):
-    """Twilio's incoming-message webhook: a form post, the key in the URL."""
-    from urllib.parse import urlencode
+def inbound_twilio(client, connections, sender: str, text: str, sid: str = "SM1"):
+    """Twilio's incoming-message webhook: a form post signed with X-Twilio-Signature."""
+    return twilio_post(client, connections["twilio"].slug, sms(sender, text, sid))
 
-    form = urlencode({"From": sender, "To": "+12125550100", "Body": text, "MessageSid": sid, "AccountSid": "AC1"})
-    return client.post(f"/api/v1/inbound?key={key}", form, content_type="application/x-www-form-urlencoded")
+
+def outcome(lead: Lead) -> str:
+    """What the delivery log says became of the lead's last inbound message."""
+    return InboundDelivery.objects.filter(lead=lead).latest("pk").result
 
 
 def nothing_more_is_sent(lead: Lead, at, jobs) -> None:
@@ -86,16 +90,17 @@ def test_a_decision_over_the_api_cancels_the_rest(hot_lead, client, rep, at, job
 
 
 def test_an_email_reply_to_the_inbound_webhook_stops_the_cadence_and_tells_the_owner(
-    hot_lead, client, intake_key, at, jobs, rep, django_capture_on_commit_callbacks
+    hot_lead, client, inbound_connections, at, jobs, rep, django_capture_on_commit_callbacks
 ):
     at(ny(13, 10, 40))
     with django_capture_on_commit_callbacks(execute=True):  # the alert's delivery job is enqueued on commit
         reply = inbound_json(
-            client, intake_key, channel="email", sender="Ada Lovelace <ADA@Analytical.io>", subject="Re: your demo",
-            body="Thursday 3pm works.", reference="<msg-1@mail>",
+            client, inbound_connections, channel="email", sender="Ada Lovelace <ADA@Analytical.io>",
+            subject="Re: your demo", body="Thursday 3pm works.", reference="<msg-1@mail>",
         )  # fmt: skip
     assert reply.status_code == 202
-    assert reply.json() == {"matched": True, "lead": hot_lead.pk, "result": "recorded"}
+    assert reply.json() == {"accepted": True, "matched": None, "lead": None, "result": None}  # no oracle
+    assert outcome(hot_lead) == "recorded"
     assert step(hot_lead, 4).status == "cancelled"  # the 10:32 email: no worker has run it yet
     assert events(hot_lead, "cadence.stopped")[0]["reason"] == "the lead replied by email"
     assert events(hot_lead, "reply.received")[0]["body"] == "Thursday 3pm works."
@@ -105,10 +110,10 @@ def test_an_email_reply_to_the_inbound_webhook_stops_the_cadence_and_tells_the_o
     nothing_more_is_sent(hot_lead, at, jobs)
 
 
-def test_a_text_reply_in_twilios_form_shape_stops_the_cadence(hot_lead, client, intake_key, at, jobs):
+def test_a_text_reply_in_twilios_form_shape_stops_the_cadence(hot_lead, client, inbound_connections, at, jobs):
     at(ny(13, 10, 20))
-    reply = inbound_twilio(client, intake_key, "+16465550142", "Yes call me after lunch")
-    assert reply.status_code == 202 and reply.json()["result"] == "recorded"
+    reply = inbound_twilio(client, inbound_connections, "+16465550142", "Yes call me after lunch")
+    assert reply.status_code == 202 and outcome(hot_lead) == "recorded"
     recorded = events(hot_lead, "reply.received")[0]
     assert (recorded["channel"], recorded["body"], recorded["reference"]) == (
         "sms",
@@ -121,11 +126,11 @@ def test_a_text_reply_in_twilios_form_shape_stops_the_cadence(hot_lead, client, 
 
 @pytest.mark.parametrize("word", ["STOP", " stop ", "Unsubscribe"])
 def test_sms_stop_to_the_inbound_webhook_opts_out_once_and_stops_the_cadence(
-    hot_lead, client, intake_key, at, jobs, word
+    hot_lead, client, inbound_connections, at, jobs, word
 ):
     at(ny(13, 10, 20))
-    reply = inbound_twilio(client, intake_key, "+1 (646) 555-0142", word)
-    assert reply.status_code == 202 and reply.json()["result"] == "opted_out"
+    reply = inbound_twilio(client, inbound_connections, "+1 (646) 555-0142", word)
+    assert reply.status_code == 202 and outcome(hot_lead) == "opted_out"
     hot_lead.refresh_from_db()
     assert hot_lead.consent_sms is False
     assert OptOut.objects.get(lead=hot_lead, channel="sms").source == "SMS STOP"
@@ -133,7 +138,7 @@ def test_sms_stop_to_the_inbound_webhook_opts_out_once_and_stops_the_cadence(
     assert events(hot_lead, "cadence.stopped")[0]["reason"] == "opted out of sms (SMS STOP)"
     assert statuses(hot_lead) == {"cancelled": 12}
     assert not events(hot_lead, "reply.received")  # a STOP is not a reply to tell the rep about
-    inbound_twilio(client, intake_key, "+16465550142", "STOP", sid="SM2")  # the provider repeats it
+    inbound_twilio(client, inbound_connections, "+16465550142", "STOP", sid="SM2")  # the provider repeats it
     assert len(events(hot_lead, "lead.opted_out")) == 1
     nothing_more_is_sent(hot_lead, at, jobs)
 

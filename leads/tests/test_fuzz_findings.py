@@ -7,10 +7,10 @@ import json
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
+from cadences.tests.signing import generic_post
 from leadops.parsing import row_id
-from tests.workspace_kit import make_lead, make_team
+from tests.workspace_kit import api_token, make_lead, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +47,9 @@ def test_the_queue_takes_unicode_digits(client, manager, rep):
 
 
 @pytest.mark.parametrize("body", ["null", "[]", '"text"', "42"])
-def test_the_inbound_webhook_answers_400_to_a_body_that_is_not_an_object(client, intake_key, body):
+def test_the_inbound_webhook_answers_400_to_a_body_that_is_not_an_object(client, inbound_connections, body):
     """`"From" in None` raised TypeError on a JSON null body."""
-    response = client.post(
-        "/api/v1/inbound", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {intake_key}"
-    )
+    response = generic_post(client, "mail", body.encode())
     assert response.status_code == 400
     assert "errors" in response.json()
 
@@ -64,7 +62,7 @@ def test_an_api_url_that_matches_no_route_answers_json_404(client):
 
 
 def test_my_status_before_any_change_matches_the_schema(client, rep):
-    token = Token.objects.create(user=rep).key
+    token = api_token(rep)
     response = client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.json() == {"status": "offline", "changed_at": None}
     schema = SchemaGenerator().get_schema(request=None, public=True)
@@ -73,7 +71,7 @@ def test_my_status_before_any_change_matches_the_schema(client, rep):
 
 def test_a_lead_without_sla_due_times_matches_the_schema(client, manager):
     lead = make_lead(None, first_contact_due_at=None, assign_due_at=None, sla_policy=None)
-    token = Token.objects.create(user=manager).key
+    token = api_token(manager)
     body = client.get(f"/api/v1/leads/{lead.pk}", HTTP_AUTHORIZATION=f"Token {token}").json()
     assert body["sla"]["assign_by"] is None and body["sla"]["first_contact_by"] is None
     sla = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Sla"]["properties"]
@@ -84,7 +82,8 @@ def test_the_schema_documents_the_error_replies():
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     assert {"400", "401", "403", "404"} <= set(paths["/api/v1/leads/{id}/attempts"]["post"]["responses"])
     assert {"401", "403", "404"} <= set(paths["/api/v1/leads/{id}"]["get"]["responses"])
-    assert paths["/api/v1/inbound"]["post"]["security"] == [{"intakeKey": []}]
+    assert paths["/api/v1/inbound/{slug}"]["post"]["security"] == [{"twilioSignature": []}, {"webhookSignature": []}]
+    assert set(paths["/api/v1/inbound"]["post"]["responses"]) == {"401"}
     assert json.dumps(paths["/api/v1/leads"]["post"]["responses"]["401"])  # intake keeps its own
 
 

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from cadences.messages import unsubscribe_url
 from leads.actions import record_event
 from leads.models import IntakeKey, hash_intake_key
 from notifications.alerts import lead_link
-from tests.workspace_kit import XSS, make_lead, make_team
+from tests.workspace_kit import XSS, api_token, make_lead, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +110,7 @@ def test_the_api_with_a_session_needs_the_csrf_token_but_not_with_a_token(rep):
     session.force_login(rep)
     refused = session.post(f"/api/v1/leads/{lead.pk}/accept", {}, content_type="application/json")
     assert refused.status_code == 403
-    token = Token.objects.create(user=rep).key
+    token = api_token(rep)
     with_token = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token}")
     assert with_token.post(f"/api/v1/leads/{lead.pk}/accept", {}, content_type="application/json").status_code == 200
 
@@ -266,3 +265,64 @@ def test_a_key_revoked_on_its_change_page_gets_401(client, manager, lead_source)
     )  # fmt: skip
     assert change.status_code == 302, change.content[:500]
     assert _intake(raw_key, "grace@example.com").status_code == 401
+
+
+def test_api_tokens_are_stored_only_as_a_hash_and_work(client, rep):
+    """Issue 16, item 3: DRF's authtoken kept raw keys, readable by anyone with the database
+    (or a template reaching `user.auth_token.key`)."""
+    from django.conf import settings
+
+    from leadops.apitokens.models import ApiToken, hash_token
+
+    assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
+    raw_key = api_token(rep)
+    stored = ApiToken.objects.get(user=rep)
+    assert stored.key_hash == hash_token(raw_key) and raw_key not in str(vars(stored))
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {raw_key}").status_code == 200
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {stored.key_hash}").status_code == 401
+    rep.is_active = False
+    rep.save()
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {raw_key}").status_code == 401
+
+
+def test_drf_create_token_prints_a_working_key_once(client, rep, capsys):
+    from django.core.management import call_command
+
+    call_command("drf_create_token", "rep.one")
+    first = capsys.readouterr().out.strip()
+    assert first.startswith("Generated token ") and first.endswith(" for user rep.one")
+    raw_key = first.split()[2]
+    assert len(raw_key) == 40
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {raw_key}").status_code == 200
+    call_command("drf_create_token", "-r", "rep.one")  # reset: the earlier token stops working
+    fresh = capsys.readouterr().out.split()[2]
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {raw_key}").status_code == 401
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {fresh}").status_code == 200
+
+
+def test_tokens_from_drf_authtoken_are_hashed_by_the_migration_and_keep_working(client, rep):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("leadops.apitokens.migrations.0002_hash_drf_tokens")
+    legacy_key = secrets.token_hex(20)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'CREATE TABLE authtoken_token ("key" varchar(40) PRIMARY KEY, "created" timestamp, "user_id" int)'
+        )
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [legacy_key, "2026-01-02 03:04:05", rep.pk])
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+
+    migration.hash_drf_tokens(apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM authtoken_token")
+        assert cursor.fetchone()[0] == 0  # the raw keys are gone
+        cursor.execute("DROP TABLE authtoken_token")
+    assert client.get("/api/v1/me/status", HTTP_AUTHORIZATION=f"Token {legacy_key}").status_code == 200

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
 from reports.tests.metrics_data import EXPECTED, NOW, build
+from tests.workspace_kit import api_token
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/metrics/sla"
@@ -31,7 +31,7 @@ def dataset(lead_source, rep, other_rep):
 
 def get(client, user=None, token=False, **query):
     if user is not None and token:
-        key = Token.objects.create(user=user).key
+        key = api_token(user)
         return client.get(URL, query, HTTP_AUTHORIZATION=f"Token {key}")
     if user is not None:
         client.force_login(user)

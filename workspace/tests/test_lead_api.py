@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from leads.models import Lead, LeadSource
+from tests.workspace_kit import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def lead(rep, lead_source):
 
 def get(client, user, lead_id, token=False):
     if token:
-        key = Token.objects.create(user=user).key
+        key = api_token(user)
         return client.get(f"/api/v1/leads/{lead_id}", HTTP_AUTHORIZATION=f"Token {key}")
     client.force_login(user)
     return client.get(f"/api/v1/leads/{lead_id}")

@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cadences.models import InboundDelivery
+from cadences.tests.signing import generic_post, twilio_post
 from leads.models import Lead, Message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_down")]
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+NO_ORACLE = {"accepted": True, "matched": None, "lead": None, "result": None}
 
 
 @pytest.fixture
@@ -78,32 +81,26 @@ def test_it_refuses_to_convert_a_disqualified_lead(client, rep, lead):
     assert post(client, rep, f"/api/v1/leads/{lead.pk}/stage", {"stage": "new"}).status_code == 400
 
 
-def test_an_inbound_email_reply_is_recorded_and_the_owner_told(client, lead, intake_key):
-    response = client.post(
-        "/api/v1/inbound", {"channel": "email", "sender": "Ada <ADA@analytical.io>", "body": "Call me at 3"},
-        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {intake_key}",
-    )  # fmt: skip
-    assert response.status_code == 202 and response.json() == {"matched": True, "lead": lead.pk, "result": "recorded"}
+def test_an_inbound_email_reply_is_recorded_and_the_owner_told(client, lead, inbound_connections):
+    body = {"channel": "email", "sender": "Ada <ADA@analytical.io>", "body": "Call me at 3"}
+    response = generic_post(client, "mail", body)
+    assert response.status_code == 202 and response.json() == NO_ORACLE
+    assert InboundDelivery.objects.get().result == "recorded"
     assert lead.events.get(kind="reply.received").data["body"] == "Call me at 3"
     alert = Message.objects.get(purpose="reply_alert")
     assert alert.recipient == "rep.one@example.com" and "Call me at 3" in alert.body
 
 
-def test_an_inbound_sms_stop_opts_the_lead_out(client, lead, intake_key):
-    response = client.post(
-        f"/api/v1/inbound?key={intake_key}", "From=%2B16465550142&Body=STOP&MessageSid=SM1",
-        content_type="application/x-www-form-urlencoded",
-    )  # fmt: skip
-    assert response.json()["result"] == "opted_out"
+def test_an_inbound_sms_stop_opts_the_lead_out(client, lead, inbound_connections):
+    response = twilio_post(client, "twilio", {"From": "+16465550142", "Body": "STOP", "MessageSid": "SM1"})
+    assert response.json() == NO_ORACLE and InboundDelivery.objects.get().result == "opted_out"
     lead.refresh_from_db()
     assert lead.consent_sms is False
     assert lead.events.filter(kind="lead.opted_out").exists()
 
 
-def test_an_inbound_message_needs_a_key_and_may_not_match(client, lead, intake_key):
+def test_an_inbound_message_needs_a_signature_and_may_not_match(client, lead, inbound_connections):
     body = {"channel": "email", "sender": "stranger@x.io", "body": "hi"}
-    assert client.post("/api/v1/inbound", body, content_type="application/json").status_code == 401
-    response = client.post(
-        "/api/v1/inbound", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {intake_key}"
-    )
-    assert response.json() == {"matched": False, "lead": None, "result": "unmatched"}
+    assert client.post("/api/v1/inbound/mail", body, content_type="application/json").status_code == 401
+    response = generic_post(client, "mail", body)
+    assert response.json() == NO_ORACLE and InboundDelivery.objects.get().result == "unmatched"
