@@ -57,10 +57,12 @@ INSTALLED_APPS = [
     "routing",
     "cadences",
     "notifications",
+    "webpush",
     "pipeline",
     "workspace",
     "reports",
     "demo",
+    "board",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +191,22 @@ LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
 # without a proxy). A rep whose last page closed is marked offline after the grace period.
 LEADOPS_WS_URL = env.str("LEADOPS_WS_URL", default="")
 LEADOPS_PRESENCE_GRACE = env.int("LEADOPS_PRESENCE_GRACE", default=30)
+# Web Push to the reps' devices (webpush/, leadops/webpush.py): a VAPID key pair from
+# `manage.py generate_vapid_keys`, and a contact for the push services (mailto: or https:).
+# Without keys the queue page offers no push. Subscriptions are accepted only for the push
+# services listed here (origins, * for any labels).
+LEADOPS_VAPID_PUBLIC_KEY = env.str("LEADOPS_VAPID_PUBLIC_KEY", default="")
+LEADOPS_VAPID_PRIVATE_KEY = env.str("LEADOPS_VAPID_PRIVATE_KEY", default="")
+LEADOPS_VAPID_SUBJECT = env.str("LEADOPS_VAPID_SUBJECT", default="mailto:alerts@leadops.example")
+LEADOPS_PUSH_SERVICES = env.list(
+    "LEADOPS_PUSH_SERVICES",
+    default=[
+        "https://fcm.googleapis.com",  # Chrome, Edge, Android
+        "https://updates.push.services.mozilla.com",  # Firefox
+        "https://*.push.apple.com",  # Safari on macOS, iOS and iPadOS home-screen apps
+        "https://*.notify.windows.com",  # legacy Edge
+    ],
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

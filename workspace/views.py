@@ -78,7 +78,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         team = get_object_or_404(Team, pk=team_id)
     leads = queue_leads(team=team) if team else queue_leads(owner=user)
     filterset = QueueFilter(request.GET or None, queryset=leads, now=now, tz=tz)
-    table = QueueTable(filterset.qs, team_view=team is not None)
+    table = QueueTable(filterset.qs, team_view=team is not None, viewer_id=user.pk)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     filters = filterset.active
     config = {
