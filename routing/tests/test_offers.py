@@ -61,7 +61,9 @@ def test_an_unaccepted_lead_moves_to_the_next_rep_with_the_reason_on_the_trace(r
     trace = lead.routing_trace
     assert trace["left_out"] == [{"rep": "ava", "why": "did not accept within 2 min"}]
     assert trace["summary"].startswith("ava did not accept within 2 min.")
-    assert "already had this lead and did not call in time" in {r["rep"]: r["reasons"] for r in trace["candidates"]}["ava"]
+    assert (
+        "already had this lead and did not call in time" in {r["rep"]: r["reasons"] for r in trace["candidates"]}["ava"]
+    )
     event = lead.events.get(kind="lead.reassigned")
     assert (event.data["cause"], event.data["previous_owner"], event.data["owner"]) == ("not_accepted", "ava", "ben")
     assert event.data["left_out"] == ["ava"]
@@ -180,7 +182,11 @@ def test_the_pass_api(reps, rule, make_lead, now, team):
     assert owner.post(url, {}, content_type="application/json").status_code == 400
     assert client_for(team.manager).post(url, {"reason": "x"}, content_type="application/json").status_code == 403
     answer = owner.post(url, {"reason": "Outside my territory"}, content_type="application/json")
-    assert answer.status_code == 200 and answer.json() == {"id": lead.pk, "owner": "ben", "reason": "Outside my territory"}
+    assert answer.status_code == 200 and answer.json() == {
+        "id": lead.pk,
+        "owner": "ben",
+        "reason": "Outside my territory",
+    }
     assert owner.post(url, {"reason": "again"}, content_type="application/json").status_code == 404  # not hers now
 
 
