@@ -158,6 +158,7 @@
   window.addEventListener("online", showOffline);
   window.addEventListener("offline", showOffline);
   if (!navigator.onLine) { showOffline(); }
+  window.addEventListener("hashchange", followHash);  // a notification tapped while the lead is open
   followHash();
 
   if (!("serviceWorker" in navigator)) { setUpButton(); return; }

@@ -127,6 +127,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
     serialized_rollback = True
     workers = 1
+    worker_env: dict[str, str] = {}  # more settings for the worker process (e.g. VAPID keys)
     ProtocolServerProcess = ForkSafeDaphneProcess
 
     @classmethod
@@ -203,6 +204,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
             "LEADOPS_PUBLIC_URL": self.live_server_url,
             "LEADOPS_SWEEP_INTERVAL": "30",  # the sweeper is the floor, not the fast path under test
             "DJANGO_SETTINGS_MODULE": "leadops.settings",
+            **self.worker_env,
         }
         self.worker_log = open(ARTIFACTS / f"browser-worker-{self._testMethodName}.log", "w")  # noqa: SIM115
         self.worker_processes = [
