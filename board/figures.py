@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from leadops.roles import is_manager
+from leadops.roles import REPS, is_manager
 from leadops.timezones import zone
 from leads.choices import Stage
 from leads.models import Lead
@@ -58,7 +58,7 @@ class RepRow:
 
     @property
     def load_share(self) -> int:
-        return min(100, round(100 * self.open_leads / self.capacity)) if self.capacity else 100
+        return min(100, round(100 * self.open_leads / self.capacity)) if self.capacity else 0
 
 
 @dataclass
@@ -73,7 +73,10 @@ class Board:
 
 
 def _reps(team: Team, on_call: dict[int, str]) -> list[RepRow]:
-    users = list(get_user_model().objects.filter(teams=team, is_active=True).order_by("first_name", "username"))
+    reps = Q(groups__name=REPS) | Q(rep_profile__isnull=False)  # not a manager who joined the team to watch it
+    users = list(
+        get_user_model().objects.filter(reps, teams=team, is_active=True).distinct().order_by("first_name", "username")
+    )
     ids = [user.pk for user in users]
     profiles = {profile.user_id: profile for profile in RepProfile.objects.filter(user_id__in=ids)}
     counts = (

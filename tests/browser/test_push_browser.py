@@ -53,7 +53,9 @@ class PushTest(BrowserTestCase):
         """Hand the decrypted payload to the service worker as a real push event."""
         session = page.context.new_cdp_session(page)
         registrations = []
-        session.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+        session.on(
+            "ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"])
+        )
         session.send("ServiceWorker.enable")
         deadline = time.monotonic() + 5
         while not registrations and time.monotonic() < deadline:
@@ -61,7 +63,11 @@ class PushTest(BrowserTestCase):
         [registration] = [r for r in registrations if r["scopeURL"] == self.live_server_url + "/"]
         session.send(
             "ServiceWorker.deliverPushMessage",
-            {"origin": self.live_server_url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
+            {
+                "origin": self.live_server_url,
+                "registrationId": registration["registrationId"],
+                "data": json.dumps(payload),
+            },
         )
 
     def test_it_installs_subscribes_pushes_and_opens_the_lead(self):
@@ -100,7 +106,9 @@ class PushTest(BrowserTestCase):
             subscription = service.subscribe()
             saved = page.evaluate(f"window.LeadOpsPush.save({json.dumps(subscription)})")
             self.assertIn("Chrome", saved["device"])
-            self.assertTrue(PushSubscription.objects.filter(user__username="rita", endpoint=subscription["endpoint"]).exists())
+            self.assertTrue(
+                PushSubscription.objects.filter(user__username="rita", endpoint=subscription["endpoint"]).exists()
+            )
             page.wait_for_selector("#push-box[data-state='on']")
 
             self.post_lead(key)  # the first lead of a fresh worker pays its imports: the warm-up
