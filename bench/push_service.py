@@ -172,6 +172,8 @@ class PushServiceStandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as push services do
+
             def do_POST(self):  # noqa: N802 (http.server's name)
                 stand_in._handle(self)
 

@@ -77,9 +77,8 @@ def open_offer(lead: Lead, at: datetime) -> Offer | None:
     if limit is None:
         Offer.objects.filter(lead_id=lead.pk).delete()
         return None
-    offer, _ = Offer.objects.update_or_create(
-        lead_id=lead.pk, defaults={"owner_id": lead.owner_id, "offered_at": at, "accept_by": at + limit}
-    )
+    Offer.objects.filter(lead_id=lead.pk).delete()  # an earlier owner's (the lead row is locked)
+    offer = Offer.objects.create(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)
     enqueue_on_commit(EXPIRE_JOB, lead.pk, at=offer.accept_by)
     return offer
 

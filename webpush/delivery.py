@@ -19,7 +19,6 @@ from leadops import webpush
 from leadops.queues import enqueue_now, sweep_enqueue
 from leads.models import LeadEvent
 from notifications.alerts import alert_content, alert_summary
-from routing.models import RepProfile
 from webpush.alerts import SEND_JOB, job_id
 from webpush.models import DeliveryStatus, PushDelivery, PushSubscription
 
@@ -55,10 +54,7 @@ def payload(event: LeadEvent, kind: str, time_zone: str | None, now: datetime) -
 
 def _record(delivery: PushDelivery, outcome: webpush.Outcome, now: datetime) -> str:
     response = f"{outcome.status or ''} {outcome.detail}".strip()[:200]
-    if outcome.result == "sent":
-        PushDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=now, response=response)
-        PushSubscription.objects.filter(pk=delivery.subscription_id).update(last_sent_at=now)
-    elif outcome.result == "gone":
+    if outcome.result == "gone":
         log.info("push subscription %s is gone (%s): removed", delivery.subscription_id, outcome.status)
         PushSubscription.objects.filter(pk=delivery.subscription_id).delete()
     elif outcome.result == "retry" and delivery.attempts < MAX_ATTEMPTS:
@@ -72,42 +68,58 @@ def _record(delivery: PushDelivery, outcome: webpush.Outcome, now: datetime) -> 
     return outcome.result
 
 
-def _claim(delivery_id: int, now: datetime) -> PushDelivery | None:
-    claimed = PushDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_try_at=now + STUCK_AFTER
-    )
+def _claim(event_id: int, now: datetime) -> list[PushDelivery]:
+    """Take the event's due rows (pending -> sending, in one UPDATE) and read them back with
+    their devices and the reps' time zones. The claim's mark (next_try_at) tells this run's
+    rows from another run's."""
+    mark = now + STUCK_AFTER
+    claimed = PushDelivery.objects.filter(
+        event_id=event_id, status=DeliveryStatus.PENDING, next_try_at__lte=now + EARLY
+    ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_try_at=mark)
     if not claimed:
-        return None
-    return PushDelivery.objects.select_related("subscription").get(pk=delivery_id)
+        return []
+    return list(
+        PushDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.SENDING, next_try_at=mark)
+        .select_related("subscription__user__rep_profile")
+        .order_by("pk")
+    )
+
+
+def _time_zone(delivery: PushDelivery) -> str | None:
+    profile = getattr(delivery.subscription.user, "rep_profile", None)
+    return profile.time_zone if profile else None
 
 
 def send_pushes(event_id: int, now: datetime | None = None) -> dict[str, int]:
     """The job: push the event to every device whose row is due; retries come back later."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
-    due = PushDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING, next_try_at__lte=now + EARLY)
-    delivery_ids = list(due.values_list("pk", flat=True))
-    event = LeadEvent.objects.select_related("lead").filter(pk=event_id).first() if delivery_ids else None
-    zones: dict[int, str] = {}
-    for delivery_id in delivery_ids:
-        delivery = _claim(delivery_id, now)
-        if delivery is None:
-            continue
+    deliveries = _claim(event_id, now)
+    if not deliveries:
+        return counts
+    event = LeadEvent.objects.select_related("lead").filter(pk=event_id).first()
+    sent: list[PushDelivery] = []
+    for delivery in deliveries:
         if event is None or now - delivery.created_at > GIVE_UP_AFTER:
             PushDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.EXPIRED)
             counts["expired"] = counts.get("expired", 0) + 1
             continue
-        user_id = delivery.subscription.user_id
-        if user_id not in zones:
-            zones[user_id] = RepProfile.objects.filter(user_id=user_id).values_list("time_zone", flat=True).first()
-        device = webpush.Device(
-            delivery.subscription.endpoint, delivery.subscription.p256dh, delivery.subscription.auth
-        )
+        subscription = delivery.subscription
+        device = webpush.Device(subscription.endpoint, subscription.p256dh, subscription.auth)
         urgency = "high" if delivery.kind in ("lead.assigned", "lead.reassigned") else "normal"
-        outcome = webpush.send(device, payload(event, delivery.kind, zones[user_id], now), urgency=urgency)
-        result = _record(delivery, outcome, now)
-        counts[result] = counts.get(result, 0) + 1
-    _schedule_retry(event_id)
+        outcome = webpush.send(device, payload(event, delivery.kind, _time_zone(delivery), now), urgency=urgency)
+        if outcome.result == "sent":
+            sent.append(delivery)
+        else:
+            _record(delivery, outcome, now)
+        counts[outcome.result] = counts.get(outcome.result, 0) + 1
+    if sent:  # one write for all of them
+        PushDelivery.objects.filter(pk__in=[row.pk for row in sent]).update(
+            status=DeliveryStatus.SENT, sent_at=now, response="201"
+        )
+        PushSubscription.objects.filter(pk__in=[row.subscription_id for row in sent]).update(last_sent_at=now)
+    if counts.get("retry"):
+        _schedule_retry(event_id)
     return counts
 
 

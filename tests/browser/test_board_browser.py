@@ -98,7 +98,7 @@ class AcceptPassBoardTest(BrowserTestCase):
         maya = self.open_board("maya", team)
         max_phone = self.open_board("max", team, width=390, height=844, mobile=True)
         for board in (maya, max_phone):
-            board.wait_for_selector("#rep-%d[data-presence='online']" % User.objects.get(username="oscar").pk)
+            board.wait_for_selector(f"#rep-{User.objects.get(username='oscar').pk}[data-presence='online']")
 
         # A lead arrives: both boards show it waiting, with its clock, without a reload.
         maya.evaluate("window.__sameDocument = true")
