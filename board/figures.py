@@ -35,13 +35,15 @@ PRESENCE = {RepStatus.AVAILABLE: "online", RepStatus.AWAY: "away", RepStatus.OFF
 
 
 def teams_for(user):
-    """The teams whose board a user may open: a manager's own teams (managed or joined);
-    a superuser's, all. The same teams their websocket listens to (notifications.live)."""
+    """The teams whose board a user may open: a manager's own teams (managed or joined); a
+    superuser with none of their own, all. The same teams their websocket listens to
+    (notifications.live.groups_for), so every board a manager opens is live."""
     if not is_manager(user):
         return Team.objects.none()
-    if user.is_superuser:
+    own = Team.objects.filter(Q(manager=user) | Q(members=user)).distinct().order_by("name")
+    if user.is_superuser and not own.exists():
         return Team.objects.order_by("name")
-    return Team.objects.filter(Q(manager=user) | Q(members=user)).distinct().order_by("name")
+    return own
 
 
 @dataclass
