@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 export PORT WS_PORT
 
-.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live bench-dashboard bench-routing bench-cadences bench-e2e bench-worker-cost drills audit clean
+.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live bench-dashboard bench-routing bench-cadences bench-e2e bench-worker-cost bench-push drills audit clean
 
 help:
 	@echo "make venv          create .venv and install requirements-test.txt (only when they changed)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench-dashboard run bench/dashboard.py: dashboard and metrics API on 1M leads / 5M attempts (BENCH_ARGS=...)"
 	@echo "make bench-routing  run bench/routing.py: leads/s routed and submission -> owner vs single-row UPDATEs (BENCH_ARGS=...)"
 	@echo "make bench-cadences run bench/cadences.py: lateness of 100,000 planned steps, one worker (BENCH_ARGS=...)"
+	@echo "make bench-push    run bench/webpush.py: submission -> push accepted by a local push service at 10 leads/s (BENCH_ARGS=...)"
 	@echo "make bench-e2e     run bench/e2e.py: full production stack at stepped rates, highest rate with p95 submission -> rep < 1 s (BENCH_ARGS=...)"
 	@echo "make bench-worker-cost run bench/worker_cost.py: worker CPU ms and SQL statements per lead, by stage (BENCH_ARGS=...)"
 	@echo "make drills        fault drills on private PostgreSQL + Redis: Redis down, worker SIGKILL, PostgreSQL down, websocket drop"
@@ -133,6 +134,10 @@ bench-e2e: venv
 bench-worker-cost: venv
 	@bash scripts/ensure-redis
 	$(PY) bench/worker_cost.py $(BENCH_ARGS)
+
+bench-push: venv
+	@bash scripts/ensure-redis
+	$(PY) bench/webpush.py $(BENCH_ARGS)
 
 drills: venv
 	$(PY) bench/drills.py $(BENCH_ARGS)

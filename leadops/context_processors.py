@@ -16,4 +16,5 @@ def workspace(request) -> dict:
         "is_rep": in_group(user, REPS),
         "is_manager": is_manager(user),
         "live": {"user_id": user.pk, "ws_url": settings.LEADOPS_WS_URL.rstrip("/"), "sound_url": ""},
+        "push_public_key": settings.LEADOPS_VAPID_PUBLIC_KEY if settings.LEADOPS_VAPID_PRIVATE_KEY else "",
     }

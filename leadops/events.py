@@ -17,12 +17,22 @@ from collections.abc import Callable
 INQUIRY_STORED = "inquiry.stored"  # inquiry: a new lead's first submission or a repeat inquiry
 LEAD_ROUTED = "lead.routed"  # lead, at: an owner was set, or the lead waits for the next opening
 REP_AVAILABLE = "rep.available"  # user: a rep set themselves available
+REP_STATUS_CHANGED = "rep.status_changed"  # profile: a rep's availability changed (any way)
 ATTEMPT_LOGGED = "attempt.logged"  # lead, attempt: a rep's (or dialer's) touch was recorded
 LEAD_DECIDED = "lead.decided"  # lead, stage, reason: qualified, disqualified or converted
 TIMELINE_RECORDED = "timeline.recorded"  # lead, event: a LeadEvent row was added
 TASKS_DUE = "tasks.due"  # events, leads: a batch of "task.due" events (cadence call and task steps)
 
-EVENTS = (INQUIRY_STORED, LEAD_ROUTED, REP_AVAILABLE, ATTEMPT_LOGGED, LEAD_DECIDED, TIMELINE_RECORDED, TASKS_DUE)
+EVENTS = (
+    INQUIRY_STORED,
+    LEAD_ROUTED,
+    REP_AVAILABLE,
+    REP_STATUS_CHANGED,
+    ATTEMPT_LOGGED,
+    LEAD_DECIDED,
+    TIMELINE_RECORDED,
+    TASKS_DUE,
+)
 
 _flow: dict[str, tuple[Callable, ...]] | None = None
 

@@ -65,10 +65,12 @@ INSTALLED_APPS = [
     "routing",
     "cadences",
     "notifications",
+    "webpush",
     "pipeline",
     "workspace",
     "reports",
     "demo",
+    "board",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +237,22 @@ LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_RECI
 # development hosts are allowed by default. No Origin, "null" and "*" are always refused.
 LEADOPS_WS_ALLOWED_ORIGINS = [startup.origin_of(LEADOPS_PUBLIC_URL)] + env.list(
     "LEADOPS_WS_ALLOWED_ORIGINS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+# Web Push to the reps' devices (webpush/, leadops/webpush.py): a VAPID key pair from
+# `manage.py generate_vapid_keys`, and a contact for the push services (mailto: or https:).
+# Without keys the queue page offers no push. Subscriptions are accepted only for the push
+# services listed here (origins, * for any labels).
+LEADOPS_VAPID_PUBLIC_KEY = env.str("LEADOPS_VAPID_PUBLIC_KEY", default="")
+LEADOPS_VAPID_PRIVATE_KEY = env.str("LEADOPS_VAPID_PRIVATE_KEY", default="")
+LEADOPS_VAPID_SUBJECT = env.str("LEADOPS_VAPID_SUBJECT", default="mailto:alerts@leadops.example")
+LEADOPS_PUSH_SERVICES = env.list(
+    "LEADOPS_PUSH_SERVICES",
+    default=[
+        "https://fcm.googleapis.com",  # Chrome, Edge, Android
+        "https://updates.push.services.mozilla.com",  # Firefox
+        "https://*.push.apple.com",  # Safari on macOS, iOS and iPadOS home-screen apps
+        "https://*.notify.windows.com",  # legacy Edge
+    ],
 )
 
 REST_FRAMEWORK = {

@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("workspace.urls")),
     path("", include("reports.urls")),
     path("", include("cadences.urls")),
+    path("", include("webpush.urls")),
+    path("", include("board.urls")),
 ]
 
 # bench/intake.py compares intake with a bare one-row-insert view served by the same server.

@@ -3,7 +3,9 @@
 - hot-lead alerts (SPEC §3.9): an SMS to the rep who got the lead and a message to the
   team's Slack/Teams channel, each with name, company, phone, source, temperature and a
   link. They go through the leads outbox (`queue_message`, unique dedupe keys), so each is
-  sent exactly once however often the assignment is retried;
+  sent exactly once however often the assignment is retried. The rep chooses in their
+  profile (RepProfile.sms_alerts) SMS for hot leads only (the default), every lead, or
+  none; `alert_content` is what the SMS and the web push (webpush/) both carry;
 - the SLA watch: `sla_watch(now)`, run by the sweeper, records "sla.warning" when 80% of
   a lead's first-contact time has gone without an attempt and "sla.breached" when it has
   all gone. The timeline event is the once-guard: a lead gets each at most once, and
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -21,12 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadops.public import absolute_url
+from leadops.timezones import zone
 from leads import policies
 from leads.actions import record_event
 from leads.choices import Stage, Temperature
 from leads.messaging import queue_message
 from leads.models import Lead, LeadEvent
-from routing.models import RepProfile, Team
+from routing.models import AlertChoice, RepProfile, Team
 
 log = logging.getLogger(__name__)
 WARNING_SHARE = 0.8  # warn when this share of the first-contact time has gone
@@ -118,6 +122,59 @@ def lead_link(lead: Lead) -> str:
     return absolute_url(reverse("workspace-lead", args=[lead.pk]))
 
 
+def wants(choice: str, temperature: str) -> bool:
+    """A rep's per-channel choice (routing.models.AlertChoice): all, hot only, none."""
+    return choice == AlertChoice.ALL or (choice == AlertChoice.HOT and temperature == Temperature.HOT)
+
+
+HEADLINES = {
+    "lead.assigned": "New {temperature} lead L-{id}",
+    "lead.reassigned": "Lead L-{id} moved to you",
+    "task.due": "Call due: L-{id}",
+    "sla.warning": "SLA almost gone: L-{id}",
+}
+
+
+def alert_content(lead: Lead, kind: str = "lead.assigned", time_zone: str | None = None) -> dict:
+    """What every alert beyond the page carries (the rep's SMS, the web push, the team
+    chat): who, how to call, where from, how hot, by when, and the link to the lead. The
+    deadline reads in the rep's time zone."""
+    due = lead.first_contact_due_at if lead.first_attempt_at is None else None
+    temperature = lead.get_temperature_display()
+    return {
+        "lead_id": lead.pk,
+        "kind": kind,
+        "headline": HEADLINES.get(kind, HEADLINES["lead.assigned"]).format(id=lead.pk, temperature=temperature.lower()),
+        "name": lead.display_name or f"L-{lead.pk}",
+        "company": lead.company,
+        "phone": lead.phone_e164 or lead.phone,
+        "tel": f"tel:{lead.phone_e164}" if lead.phone_e164 else "",
+        "source": lead.get_source_display(),
+        "temperature": temperature,
+        "sla_due_at": due.isoformat() if due else None,
+        "sla_due": _deadline(due, time_zone) if due else "",
+        "url": reverse("workspace-lead", args=[lead.pk]),
+        "link": lead_link(lead),
+    }
+
+
+def _deadline(due: datetime, time_zone: str | None) -> str:
+    try:
+        place = zone(time_zone or settings.LEADOPS_DEFAULT_TIMEZONE)
+    except ValueError:
+        place = zone(settings.LEADOPS_DEFAULT_TIMEZONE)
+    local = timezone.localtime(due, place)
+    today = timezone.localtime(timezone.now(), place).date()
+    return f"call by {local:%H:%M}" if local.date() == today else f"call by {local:%a %d %b %H:%M}"
+
+
+def alert_summary(content: dict) -> str:
+    """One line of the content: the SMS body and the push notification's body."""
+    parts = [content["name"], content["company"], content["phone"] or "no phone", content["source"]]
+    parts += [content["temperature"].lower(), content["sla_due"]]
+    return ", ".join(part for part in parts if part)
+
+
 def alert_lines(lead: Lead) -> list[str]:
     return [
         f"Name: {lead.display_name or '-'}",
@@ -129,13 +186,9 @@ def alert_lines(lead: Lead) -> list[str]:
     ]
 
 
-def sms_text(lead: Lead) -> str:
-    phone = lead.phone_e164 or lead.phone or "no phone"
-    company = f", {lead.company}" if lead.company else ""
-    return (
-        f"HOT lead L-{lead.pk}: {lead.display_name}{company}, {phone}, {lead.get_source_display()}, "
-        f"{lead.get_temperature_display().lower()}. Call now: {lead_link(lead)}"
-    )
+def sms_text(lead: Lead, kind: str = "lead.assigned", time_zone: str | None = None) -> str:
+    content = alert_content(lead, kind, time_zone)
+    return f"{content['headline']}: {alert_summary(content)}. Open: {content['link']}"
 
 
 def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
@@ -143,25 +196,31 @@ def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
     return f"Hot lead L-{lead.pk} {who}", "\n".join(alert_lines(lead))
 
 
-def hot_lead_alerts(lead: Lead, owner_id: int | None) -> list:
-    """Queue the SMS to the owner (once per lead and rep) and the team chat message (once
-    per lead) for a hot lead; returns the messages queued now."""
-    if lead.temperature != Temperature.HOT or lead.junk:
-        return []
+def _rep_sms(lead: Lead, owner_id: int, kind: str):
+    """The SMS to the lead's rep, if they gave a number and want this lead's alerts."""
+    profile = RepProfile.objects.filter(user_id=owner_id).values("sms_phone", "sms_alerts", "time_zone").first()
+    if not profile or not profile["sms_phone"] or not wants(profile["sms_alerts"], lead.temperature):
+        return None
+    prefix = "hot-sms" if lead.temperature == Temperature.HOT else "lead-sms"
+    return queue_message(
+        lead,
+        dedupe_key=f"{prefix}:{lead.pk}:{owner_id}",
+        purpose="hot_alert" if lead.temperature == Temperature.HOT else "lead_alert",
+        channel="sms",
+        recipient=profile["sms_phone"],
+        body=sms_text(lead, kind, profile["time_zone"]),
+    )
 
-    queued = []
-    phone = RepProfile.objects.filter(user_id=owner_id).values_list("sms_phone", flat=True).first() if owner_id else ""
-    if phone:
-        queued.append(
-            queue_message(
-                lead,
-                dedupe_key=f"hot-sms:{lead.pk}:{owner_id}",
-                purpose="hot_alert",
-                channel="sms",
-                recipient=phone,
-                body=sms_text(lead),
-            )
-        )
+
+def hot_lead_alerts(lead: Lead, owner_id: int | None, kind: str = "lead.assigned") -> list:
+    """Queue the SMS to the owner (once per lead and rep; hot leads by default, every lead
+    or none as the rep chose in their profile) and, for a hot lead, the team chat message
+    (once per lead); returns the messages queued now."""
+    if lead.junk:
+        return []
+    queued = [_rep_sms(lead, owner_id, kind)] if owner_id else []
+    if lead.temperature != Temperature.HOT:
+        return [message for message in queued if message is not None]
     webhook = (
         Team.objects.filter(pk=lead.team_id).values_list("chat_webhook_url", flat=True).first() if lead.team_id else ""
     )

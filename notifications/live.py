@@ -12,7 +12,11 @@ lookup); the others push after the commit to the owner's group and the team's gr
     task.due                            -> "task.due"
     sla.warning, sla.breached           -> the same kind
     attempt.logged, stage.changed, lead.accepted, note.added, inquiry.repeated,
-    lead.opted_out, lead.morning_queue  -> "lead.updated"
+    lead.opted_out, lead.morning_queue,
+    lead.not_accepted                   -> "lead.updated"
+
+A rep's availability changing (`announce_rep_status`) goes to their teams' groups as
+`{"type": "rep.status", "rep": {...}}`: the managers' live board (board/) shows it.
 
 Each event carries the lead summary (`lead_summary`), read when the push leaves (after
 the commit), so it shows the committed state, cadence plan included.
@@ -37,7 +41,7 @@ from leadops.push import push_on_commit, team_group, user_group
 from leadops.roles import is_manager, sees_all_leads
 from leads.models import Lead, LeadEvent
 from notifications.alerts import hot_lead_alerts, sla_warning_at
-from routing.models import Team
+from routing.models import RepProfile, Team
 
 log = logging.getLogger(__name__)
 UPDATED_KINDS = (
@@ -48,6 +52,7 @@ UPDATED_KINDS = (
     "inquiry.repeated",
     "lead.opted_out",
     "lead.morning_queue",
+    "lead.not_accepted",
 )
 MOVED_KINDS = ("lead.reassigned", "lead.handed_over", "lead.escalated")
 LEADERSHIP_GROUP = "leadops.leadership"  # open /dashboard/ pages: the live breach counter
@@ -112,6 +117,7 @@ def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
         "first_contact_due_at": lead.first_contact_due_at,
         "sla_warning_at": sla_warning_at(lead),
         "first_attempt_at": lead.first_attempt_at,
+        "accepted_at": lead.accepted_at,
         "next_step_due_at": next_step_due_at,
         "owner_id": lead.owner_id,
         "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
@@ -151,11 +157,11 @@ def _audience(lead: Lead, *user_ids: int | None) -> list[str]:
     return groups
 
 
-def _alert(lead: Lead, owner_id: int | None) -> None:
+def _alert(lead: Lead, owner_id: int | None, kind: str = "lead.assigned") -> None:
     """Hot-lead alerts, in a savepoint: a failing alert never undoes the assignment."""
     try:
         with transaction.atomic():
-            hot_lead_alerts(lead, owner_id)
+            hot_lead_alerts(lead, owner_id, kind)
     except Exception:
         log.exception("hot-lead alerts for lead %s failed", lead.pk)
 
@@ -171,7 +177,7 @@ def _moved(lead: Lead, event: LeadEvent) -> None:
     extra = {"previous_owner_id": previous_id, "reason": event.data.get("reason") or event.kind.split(".")[1]}
     push_on_commit(_audience(lead, previous_id), "lead.reassigned", _payload(lead.pk, event, **extra))
     if lead.owner_id and event.kind != "lead.escalated":
-        _alert(lead, lead.owner_id)
+        _alert(lead, lead.owner_id, "lead.reassigned")
 
 
 def _task_due(lead: Lead, event: LeadEvent) -> None:
@@ -205,6 +211,15 @@ def announce(lead: Lead, event: LeadEvent) -> None:
         handler(lead, event)
     if event.kind in BREACH_COUNTER_KINDS or (event.kind == "attempt.logged" and event.data.get("number") == 1):
         push_on_commit([LEADERSHIP_GROUP], "dashboard.breaches", {"cause": event.kind})
+
+
+def announce_rep_status(profile: RepProfile) -> None:
+    """A rep's availability changed: their teams' open boards show it (after the commit)."""
+    team_ids = list(Team.objects.filter(members=profile.user_id).values_list("pk", flat=True))
+    if not team_ids:
+        return
+    rep = {"id": profile.user_id, "status": profile.status, "since": profile.status_changed_at}
+    push_on_commit([team_group(team_id) for team_id in team_ids], "rep.status", {"rep": rep})
 
 
 def announce_due_tasks(events, leads: dict[int, Lead]) -> None:

@@ -2,7 +2,9 @@
 
     submitted ──> stored ──(job)──> routed ──> cadence plan ──> attempts ──> decided
                     │                  │                          │            │
-                    └─ acknowledged    └─ rep told live           └─ plan moves └─ plan stops
+                    └─ acknowledged    ├─ rep told live and        └─ plan moves └─ plan stops
+                                       │  pushed to their devices
+                                       └─ time to accept starts (else the next rep)
 
 The domain apps (leads, routing, cadences) only emit the events of leadops/events.py; this
 table says who follows, in order. Every handler runs inside the emitter's transaction and
@@ -16,7 +18,9 @@ from leadops.queues import enqueue_on_commit
 from leads.models import Inquiry
 from notifications import live
 from pipeline import jobs
+from routing import offers
 from routing import tasks as routing_jobs
+from webpush import alerts as push_alerts
 
 
 def start_inquiry(inquiry: Inquiry) -> None:
@@ -30,6 +34,16 @@ def start_escalation_timer(lead, at) -> None:
     (routing.assignment.reassign_if_untouched; the sweeper is the fallback)."""
     if lead.owner_id and lead.reassign_due_at:
         enqueue_on_commit(routing_jobs.reassign_if_untouched, lead.pk, at=lead.reassign_due_at)
+
+
+def start_acceptance_timer(lead, at) -> None:
+    """The new owner has the rule's `accept_within` to accept (routing/offers.py)."""
+    offers.open_offer(lead, at)
+
+
+def settle_offer(lead, attempt) -> None:
+    """An attempt is more than an accept: the offer's clock stops."""
+    offers.close_offer(lead.pk)
 
 
 def route_waiting_leads(user) -> None:
@@ -51,10 +65,11 @@ def stop_cadence(lead, stage, reason) -> None:
 
 FLOW = {
     events.INQUIRY_STORED: (start_inquiry,),
-    events.LEAD_ROUTED: (start_escalation_timer, plan_cadence),
+    events.LEAD_ROUTED: (start_escalation_timer, start_acceptance_timer, plan_cadence),
     events.REP_AVAILABLE: (route_waiting_leads,),
-    events.ATTEMPT_LOGGED: (progress_cadence,),
+    events.REP_STATUS_CHANGED: (live.announce_rep_status,),
+    events.ATTEMPT_LOGGED: (settle_offer, progress_cadence),
     events.LEAD_DECIDED: (stop_cadence,),
-    events.TIMELINE_RECORDED: (live.announce,),
-    events.TASKS_DUE: (live.announce_due_tasks,),
+    events.TIMELINE_RECORDED: (live.announce, push_alerts.notify),
+    events.TASKS_DUE: (live.announce_due_tasks, push_alerts.notify_due_tasks),
 }

@@ -5,8 +5,8 @@ without persistence, a worker killed). Jobs are the latency shortcut; this is th
 The worker process (`manage.py leadops_worker`) runs `sweep()` every
 LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping at once
 (and a double sweep would only enqueue idempotent jobs twice). Each app sweeps its own
-pending work: acknowledgments and messages (leads), routing and escalation (routing),
-due steps (cadences)."""
+pending work: acknowledgments and messages (leads), routing, escalation and offers not
+accepted in time (routing), due steps (cadences), pushes to the reps' devices (webpush)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from cadences.sweeper import sweep as sweep_cadences
 from leads.sweeper import sweep as sweep_leads
+from notifications.alerts import sla_watch
 from routing.sweeper import sweep as sweep_routing
+from webpush.delivery import sweep as sweep_pushes
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,18 @@ def sweep(now=None) -> dict[str, int]:
     counts = sweep_leads(now)
     counts.update(sweep_routing(now))
     counts.update(sweep_cadences(now))
+    counts.update(sweep_pushes(now))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
+    return counts
+
+
+def watch(now=None) -> dict[str, int]:
+    """The SLA watch, run after each sweep by the worker: "sla.warning" at 80% of a lead's
+    first-contact time, "sla.breached" when it is gone (notifications/alerts.py), each once;
+    recording them tells the rep's pages and devices. Apart from sweep(): it raises alarms
+    rather than recovering lost work."""
+    counts = sla_watch(now or timezone.now())
+    if any(counts.values()):
+        log.info("SLA watch: %s", counts)
     return counts

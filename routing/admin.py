@@ -134,7 +134,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
                 ]  # fmt: skip
             },
         ),
-        ("Pool and strategy", {"fields": ["team", "reps", "strategy", "fallback"]}),
+        ("Pool and strategy", {"fields": ["team", "reps", "strategy", "fallback", "accept_within"]}),
     ]
 
     @admin.display(description="Conditions")

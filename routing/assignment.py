@@ -20,6 +20,7 @@ from leads.models import Lead
 from routing.decision import MAX_REASSIGNMENTS, MORNING_QUEUE, ON_CALL, RETRY_ROUTING, Decision, decide
 from routing.handover import check_handover
 from routing.models import (
+    Offer,
     RepProfile,
     RepStatus,
     RotationCount,
@@ -219,6 +220,7 @@ def accept_lead(lead: Lead, *, by) -> Lead:
             lead.accepted_at = timezone.now()
             lead.save(update_fields=["accepted_at", "updated_at"])
             record_event(lead, "lead.accepted", actor=by)
+        Offer.objects.filter(lead_id=lead.pk).delete()  # no more time limit (routing/offers.py)
     return lead
 
 
@@ -231,6 +233,7 @@ def set_rep_status(user, status: str) -> RepProfile:
             profile.status = status
             profile.status_changed_at = timezone.now()
             profile.save(update_fields=["status", "status_changed_at"])
+            events.emit(events.REP_STATUS_CHANGED, profile=profile)  # the managers' live board
             if status == RepStatus.AVAILABLE:
                 team_ids = list(Team.objects.filter(members=user).values_list("pk", flat=True))
                 Lead.objects.filter(team_id__in=team_ids, owner__isnull=True, route_after__isnull=False).update(

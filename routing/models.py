@@ -148,6 +148,14 @@ class Territory(models.Model):
         )
 
 
+class AlertChoice(models.TextChoices):
+    """Which leads a rep wants to hear about on a channel beyond the open page."""
+
+    ALL = "all", "All my leads"
+    HOT = "hot", "Hot leads only"
+    NONE = "none", "None"
+
+
 class RepProfile(models.Model):
     """A rep's routing settings; eligibility is decided in routing/eligibility.py."""
 
@@ -160,6 +168,14 @@ class RepProfile(models.Model):
     sms_phone = models.CharField(max_length=20, blank=True, help_text="E.164, for hot-lead SMS alerts.")
     status = models.CharField(max_length=10, choices=RepStatus.choices, default=RepStatus.OFFLINE)
     status_changed_at = models.DateTimeField(default=now)
+    push_alerts = models.CharField(
+        max_length=5, choices=AlertChoice.choices, default=AlertChoice.ALL,
+        help_text="Web push to the rep's devices: new and moved leads, due calls, SLA warnings.",
+    )  # fmt: skip
+    sms_alerts = models.CharField(
+        max_length=5, choices=AlertChoice.choices, default=AlertChoice.HOT,
+        help_text="SMS to sms_phone when a lead is assigned to the rep.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["user__username"]
@@ -278,6 +294,11 @@ class RoutingRule(models.Model):
     strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.ROUND_ROBIN)
     fallback = models.CharField(max_length=20, choices=Fallback.choices, default=Fallback.ON_CALL_THEN_QUEUE)
     rotation_cursor = models.PositiveIntegerField(default=0, editable=False, help_text="Last user id (round robin).")
+    accept_within = models.DurationField(
+        null=True, blank=True,
+        help_text="How long the chosen rep has to accept before the lead moves to the next eligible rep. "
+        "Empty: 2 minutes for hot leads, no limit for others; 0 turns it off.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["position", "id"]
@@ -299,3 +320,20 @@ class RotationCount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rule", "user"], name="one_count_per_rule_and_rep")]
+
+
+class Offer(models.Model):
+    """An assignment the rep has not accepted yet (SPEC §3.11): when `accept_by` passes
+    without an accept, a pass or an attempt, the lead moves to the next eligible rep
+    (routing/offers.py). One per lead; gone once settled."""
+
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="offer")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offers")
+    offered_at = models.DateTimeField()
+    accept_by = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["accept_by"]
+
+    def __str__(self) -> str:
+        return f"L-{self.lead_id} to user {self.owner_id} until {self.accept_by:%H:%M:%S}"

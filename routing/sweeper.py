@@ -1,5 +1,6 @@
-"""Routing's part of the sweep: unowned leads due for routing and owned leads past their
-reassignment time are re-enqueued, whatever happened to their jobs."""
+"""Routing's part of the sweep: unowned leads due for routing, owned leads past their
+reassignment time and offers past their time to accept are re-enqueued, whatever
+happened to their jobs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 
 from leadops.queues import sweep_enqueue
 from leads.models import Inquiry, Lead
+from routing import offers
 from routing.assignment import waiting_lead_ids
 from routing.tasks import assign_lead, reassign_if_untouched
 
@@ -29,4 +31,5 @@ def sweep(now) -> dict[str, int]:
     overdue = Lead.objects.filter(reassign_due_at__lt=now - GRACE, first_attempt_at__isnull=True)
     for lead_id in overdue.order_by("reassign_due_at").values_list("pk", flat=True)[:BATCH]:
         counts["reassignments"] += sweep_enqueue(reassign_if_untouched, lead_id, job_id=f"reassign-{lead_id}")
+    counts.update(offers.sweep(now))  # assignments not accepted in time
     return counts

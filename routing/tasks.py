@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from routing import assignment
+from routing import assignment, offers
 
 
 def assign_lead(lead_id: int) -> str:
@@ -14,6 +14,10 @@ def assign_lead(lead_id: int) -> str:
 
 def reassign_if_untouched(lead_id: int) -> str:
     return assignment.reassign_if_untouched(lead_id)
+
+
+def expire_offer(lead_id: int) -> str:
+    return offers.expire_offer(lead_id)
 
 
 def route_waiting_leads() -> int:

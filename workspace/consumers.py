@@ -4,7 +4,8 @@ Signed-in users only (a session cookie; others are refused). On connect the sock
 the user's group and, for a manager, their teams' groups (notifications.live.groups_for),
 and counts as the rep's presence (workspace.presence). A /dashboard/ page connects with
 `?page=dashboard`: it joins only the leadership group (the live breach counter) and does
-not count as presence. It forwards what leadops.push sends to those groups, and takes two
+not count as presence. A /board/ page connects with `?page=board` (managers only): the
+manager's groups, and no presence either. It forwards what leadops.push sends to those groups, and takes two
 messages from the page:
 
     {"type": "heartbeat"}                        keeps the presence fresh
@@ -21,6 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connections
 from django.urls import path
 
+from leadops.roles import is_manager
 from notifications.live import groups_for
 from workspace import presence
 
@@ -50,16 +52,21 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.dashboard = query.get("page") == ["dashboard"]
+        board = query.get("page") == ["board"]  # the managers' live board (board/): their teams' groups
+        self.watching = self.dashboard or board  # pages that watch others do not count as presence
         self.is_rep, self.joined = await db(
-            lambda: (presence.is_rep(user) and not self.dashboard, groups_for(user, dashboard=self.dashboard))
+            lambda: (
+                presence.is_rep(user) and not self.watching,
+                groups_for(user, dashboard=self.dashboard) if not board or is_manager(user) else [],
+            )
         )()
-        if self.dashboard and not self.joined:
+        if self.watching and not self.joined:
             await self.close(code=4403)
             return
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        status = None if self.dashboard else await db(presence.connected)(user, self.channel_name)
+        status = None if self.watching else await db(presence.connected)(user, self.channel_name)
         await self.send_json({"type": "hello", "status": status, "heartbeat": presence.HEARTBEAT})
 
     async def disconnect(self, code):
@@ -67,13 +74,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-        if not self.dashboard:
+        if not self.watching:
             await db(presence.disconnected)(self.user, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "heartbeat":
-            if not self.dashboard:
+            if not self.watching:
                 await db(presence.heartbeat)(self.user, self.channel_name)
             await self.send_json({"type": "heartbeat"})
         elif kind == "status" and content.get("status") in CHOOSABLE and self.is_rep:

@@ -95,3 +95,20 @@ class HandoverForm(forms.Form):
         if refusal := handover_refusal(self.lead, user, timezone.now()):
             raise forms.ValidationError(refusal)
         return user
+
+
+PASS_REASONS = (
+    "In a meeting or on another call",
+    "Outside my territory or product",
+    "A language I do not speak",
+    "I know this person: conflict of interest",
+    "Leaving for the day",
+)
+
+
+class PassForm(forms.Form):
+    """Pass a lead on (workspace/offers.py); the reason goes on the routing trace."""
+
+    reason = forms.CharField(
+        max_length=200, label="Why pass it on?", widget=forms.TextInput(attrs={"list": "pass-reasons"})
+    )

@@ -30,7 +30,8 @@ from notifications.alerts import sla_warning_at
 from notifications.live import lead_summary
 from routing.assignment import accept_lead, hand_over
 from routing.handover import HandoverRefused
-from workspace.forms import AttemptForm, EmailForm, HandoverForm, NoteForm, StageForm
+from routing.models import Offer
+from workspace.forms import PASS_REASONS, AttemptForm, EmailForm, HandoverForm, NoteForm, PassForm, StageForm
 from workspace.rep_actions import add_note, send_templated_email
 from workspace.views import render_page
 
@@ -44,6 +45,7 @@ EVENT_LABELS = {
     "lead.handed_over": "Handed over",
     "lead.escalated": "Escalated to the manager",
     "lead.accepted": "Accepted",
+    "lead.not_accepted": "Not accepted in time",
     "lead.morning_queue": "Waiting in the team's queue",
     "lead.on_call": "Sent to the on-call rep",
     "attempt.logged": "Attempt logged",
@@ -120,6 +122,7 @@ def _forms(lead: Lead, **bound) -> dict:
         "stage_form": StageForm(),
         "note_form": NoteForm(),
         "handover_form": HandoverForm(lead=lead),
+        "pass_form": PassForm(),
     }
     forms.update(bound)
     return forms
@@ -152,6 +155,8 @@ def _lead_context(request: HttpRequest, lead: Lead, **bound_forms) -> dict:
         "can_act": _can_act(request.user, lead),
         "website_link": lead.website if lead.website.lower().startswith(("https://", "http://")) else "",
         "lead_config": {"lead_id": lead.pk, "summary": lead_summary(lead)},
+        "offer": Offer.objects.filter(lead_id=lead.pk, owner_id=lead.owner_id).first(),
+        "pass_reasons": PASS_REASONS,
         **_forms(lead, **bound_forms),
     }
 
@@ -176,6 +181,9 @@ def _invalid(request: HttpRequest, lead: Lead, **bound_forms) -> HttpResponse:
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for_action(request, pk)
     accept_lead(lead, by=request.user)
+    if request.POST.get("back") == "queue":
+        messages.success(request, f"Accepted L-{lead.pk}: the lead is yours. Call now.")
+        return redirect("workspace-queue")
     return _done(request, lead, "Accepted: the lead is yours. Call now.")
 
 

@@ -43,6 +43,19 @@ def countdown(lead: Lead) -> str:
     )
 
 
+def offer_actions(lead: Lead, viewer_id: int | None) -> str:
+    """Accept or pass, on the rep's own rows not yet accepted (static/workspace/queue.js
+    posts the accept; passing asks for a reason on the lead page)."""
+    if viewer_id is None or lead.owner_id != viewer_id or lead.accepted_at or lead.first_attempt_at:
+        return ""
+    return format_html(
+        '<span class="offer-actions"><button type="button" class="small-button accept-button" data-accept="{}">'
+        'Accept</button><a class="small-button pass-link" href="{}#pass">Pass</a></span>',
+        lead.pk,
+        reverse("workspace-lead", args=[lead.pk]),
+    )
+
+
 class QueueTable(tables.Table):
     lead = tables.Column(accessor="pk", verbose_name="Lead", attrs={"td": {"data-label": "Lead", "class": "c-lead"}})
     phone = tables.Column(empty_values=(), verbose_name="Call", attrs={"td": {"data-label": "Call", "class": "c-call"}})
@@ -83,8 +96,9 @@ class QueueTable(tables.Table):
             ),
         }
 
-    def __init__(self, *args, team_view: bool = False, **kwargs):
+    def __init__(self, *args, team_view: bool = False, viewer_id: int | None = None, **kwargs):
         super().__init__(*args, exclude=() if team_view else ("owner",), **kwargs)
+        self.viewer_id = None if team_view else viewer_id
 
     def render_lead(self, record: Lead):
         return format_html(
@@ -97,8 +111,12 @@ class QueueTable(tables.Table):
 
     def render_phone(self, record: Lead):
         if not record.phone_e164:
-            return format_html('<span class="muted">{}</span>', record.phone or "no phone")
-        return format_html('<a class="dial" href="tel:{}">{}</a>', record.phone_e164, record.phone or record.phone_e164)
+            dial = format_html('<span class="muted">{}</span>', record.phone or "no phone")
+        else:
+            dial = format_html(
+                '<a class="dial" href="tel:{}">{}</a>', record.phone_e164, record.phone or record.phone_e164
+            )
+        return format_html("{}{}", dial, offer_actions(record, self.viewer_id))
 
     def render_temperature(self, record: Lead):
         return format_html(

@@ -94,7 +94,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     leads = queue_leads(team=team) if team else queue_leads(owner=user)
     filterset = QueueFilter(request.GET or None, queryset=leads, now=now, tz=tz)
-    table = QueueTable(filterset.qs, team_view=team is not None)
+    table = QueueTable(filterset.qs, team_view=team is not None, viewer_id=user.pk)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     filters = filterset.active
     config = {

@@ -76,4 +76,8 @@ def test_the_sweeper_finds_overdue_reassignments_when_the_delayed_job_was_lost(r
     real_redis.flushdb()  # Redis restarted without persistence: the delayed job is gone
     counts = sweep(now + timedelta(minutes=6))
     assert counts["reassignments"] == 1
-    assert [job.func_name for job in get_queue().jobs] == ["routing.tasks.reassign_if_untouched"]
+    assert counts["offers"] == 1  # the time to accept (2 min for hot) is past too: routing/offers.py
+    assert sorted(job.func_name for job in get_queue().jobs) == [
+        "routing.tasks.expire_offer",
+        "routing.tasks.reassign_if_untouched",
+    ]

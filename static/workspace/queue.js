@@ -105,6 +105,17 @@
     } else {
       call.appendChild(element("span", "muted", lead.phone || "no phone"));
     }
+    if (!config.team_view && lead.owner_id === L.config.user_id && !lead.accepted_at && !lead.first_attempt_at) {
+      var offer = element("span", "offer-actions");
+      var accept = element("button", "small-button accept-button", "Accept");
+      accept.type = "button";
+      accept.dataset.accept = Number(lead.id);
+      var pass = element("a", "small-button pass-link", "Pass");
+      pass.href = L.safeLeadUrl(lead) + "#pass";
+      offer.appendChild(accept);
+      offer.appendChild(pass);
+      call.appendChild(offer);
+    }
     row.appendChild(call);
 
     var temperature = cell("temp", "Temp.");
@@ -236,6 +247,30 @@
   /* A manager's team picker shows the chosen team at once (no inline handler: CSP). */
   var teamPick = document.querySelector(".team-pick select[name=team]");
   if (teamPick) { teamPick.addEventListener("change", function () { teamPick.form.submit(); }); }
+
+  /* Accept in one tap from the row (the API; the row is rebuilt by the pushed update). */
+  function csrfToken() {
+    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    return input ? input.value : "";
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".accept-button") : null;
+    if (!button) { return; }
+    var id = Number(button.dataset.accept);
+    button.disabled = true;
+    fetch("/api/v1/leads/" + id + "/accept", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      var actions = button.closest(".offer-actions");
+      if (actions) { actions.remove(); }
+      L.toast("Accepted L-" + id, "The lead is yours: call now.", null, "muted");
+    }).catch(function () {
+      button.disabled = false;
+      L.toast("Could not accept L-" + id, "Try again, or open the lead.", null, "muted");
+    });
+  });
 
   L.on("reconnected", function () { L.refreshParts(["#queue", "#task-list"]).catch(function () {}); });
   L.queue = { buildRow: buildRow, sortKey: sortKey, place: place };

@@ -130,6 +130,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
     serialized_rollback = True
     workers = 1
+    worker_env: dict[str, str] = {}  # more settings for the worker process (e.g. VAPID keys)
     ProtocolServerProcess = ForkSafeDaphneProcess
 
     @classmethod
@@ -208,6 +209,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
             "LEADOPS_PUBLIC_URL": self.live_server_url,
             "LEADOPS_SWEEP_INTERVAL": "30",  # the sweeper is the floor, not the fast path under test
             "DJANGO_SETTINGS_MODULE": "leadops.settings",
+            **self.worker_env,
         }
         self.worker_log = open(ARTIFACTS / f"browser-worker-{self._testMethodName}.log", "w")  # noqa: SIM115
         self.worker_processes = [
@@ -287,6 +289,16 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
             return json.loads(response.read())
 
     # --- the browser ---------------------------------------------------------------------------------
+
+    def wait_until(self, page, expression: str, timeout: int = 30_000) -> None:
+        """Wait until `expression` is true in the page. Playwright's wait_for_function polls
+        with eval(), which the pages' Content-Security-Policy refuses; page.evaluate goes
+        through the DevTools protocol, which the policy does not govern."""
+        deadline = time.monotonic() + timeout / 1000
+        while not page.evaluate(f"Boolean({expression})"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout} ms: {expression}")
+            time.sleep(0.05)
 
     def new_page(self, *, width: int = 1280, height: int = 900, mobile: bool = False):
         context = self.browser.new_context(

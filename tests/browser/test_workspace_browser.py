@@ -48,7 +48,7 @@ class RepWorkflowTest(BrowserTestCase):
         self.assertIn("Ada Lovelace", row.inner_text())
         self.assertEqual(row.locator("a.dial").get_attribute("href"), "tel:+14155550100")
         self.assertRegex(row.locator(".countdown").inner_text(), r"left|overdue")
-        page.wait_for_function("window.LeadOps.stats.sounds >= 1 && window.LeadOps.stats.notifications >= 1")
+        self.wait_until(page, "window.LeadOps.stats.sounds >= 1 && window.LeadOps.stats.notifications >= 1")
         print(f"\nrow visible {arrival * 1000:.0f} ms after the API call (load average {load_before:.1f})")
 
         # XSS payloads render as text.
@@ -154,7 +154,7 @@ class LiveLatencyTest(BrowserTestCase):
         self.sign_in(page, "rita")
         load_before = os.getloadavg()[0]
         self.post_lead(key)  # warm up the server, the worker and the connections
-        page.wait_for_function("Object.keys(window.LeadOps.stats.rows).length >= 1")
+        self.wait_until(page, "Object.keys(window.LeadOps.stats.rows).length >= 1")
 
         submitted: dict[int, float] = {}
         errors: list[Exception] = []
@@ -174,7 +174,7 @@ class LiveLatencyTest(BrowserTestCase):
                 time.sleep(max(0.0, start + index / self.RATE - time.monotonic()))
                 pool.submit(post, index)
         self.assertEqual(errors, [])
-        page.wait_for_function(f"Object.keys(window.LeadOps.stats.rows).length >= {self.COUNT + 1}", timeout=60_000)
+        self.wait_until(page, f"Object.keys(window.LeadOps.stats.rows).length >= {self.COUNT + 1}", timeout=60_000)
         rows = page.evaluate("window.LeadOps.stats.rows")
         latencies = sorted((rows[str(lead_id)]["painted"] / 1000 - sent) * 1000 for lead_id, sent in submitted.items())
         p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)

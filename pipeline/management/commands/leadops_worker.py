@@ -17,7 +17,7 @@ from rq import Queue
 from leadops.queues import get_queue, redis_connection
 from leadops.worker import LeadOpsWorker
 from pipeline import health
-from pipeline.sweeper import sweep
+from pipeline.sweeper import sweep, watch
 
 log = logging.getLogger("leadops.worker")
 SWEEP_LOCK = "leadops:sweep-lock"
@@ -30,6 +30,7 @@ def sweep_forever(stop: threading.Event, interval: int) -> None:
             if redis_connection().set(SWEEP_LOCK, "1", nx=True, ex=max(interval - 1, 1)):
                 close_old_connections()
                 sweep()
+                watch()
         except redis.RedisError as error:
             log.warning("sweeper: Redis unavailable (%s); retrying in %ss", error, interval)
         except Exception:  # a sweep must never kill the worker
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         interval = settings.LEADOPS_SWEEP_INTERVAL
         if options["burst"]:
             sweep()  # catch up on anything a lost job left, then drain the queue
+            watch()
         else:
             threading.Thread(target=sweep_forever, args=(stop, interval), daemon=True, name="sweeper").start()
             name = health.worker_name()
