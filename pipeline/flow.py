@@ -4,6 +4,8 @@
                     │                  │                          │            │
                     └─ acknowledged    └─ rep told live           └─ plan moves └─ plan stops
 
+    every timeline event ──> live pushes, and the outbound webhooks it maps to (integrations)
+
 The domain apps (leads, routing, cadences) only emit the events of leadops/events.py; this
 table says who follows, in order. Every handler runs inside the emitter's transaction and
 puts whatever leaves the database (jobs, pushes, messages) on commit."""
@@ -11,6 +13,7 @@ puts whatever leaves the database (jobs, pushes, messages) on commit."""
 from __future__ import annotations
 
 from cadences import progress
+from integrations.webhooks import queue_webhooks
 from leadops import events
 from leadops.queues import enqueue_on_commit
 from leads.models import Inquiry
@@ -55,6 +58,6 @@ FLOW = {
     events.REP_AVAILABLE: (route_waiting_leads,),
     events.ATTEMPT_LOGGED: (progress_cadence,),
     events.LEAD_DECIDED: (stop_cadence,),
-    events.TIMELINE_RECORDED: (live.announce,),
+    events.TIMELINE_RECORDED: (live.announce, queue_webhooks),
     events.TASKS_DUE: (live.announce_due_tasks,),
 }
