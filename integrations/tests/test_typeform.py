@@ -15,14 +15,14 @@ pytestmark = pytest.mark.django_db
 HOOK = "/hooks/typeform/demo-form/"
 
 
-def form_response(token: str = "resp-123", email: str = "grace@navy.mil") -> dict:
+def form_response(response_id: str = "resp-123", email: str = "grace@navy.mil") -> dict:
     def answer(kind: str, ref: str, value) -> dict:
         return {"type": kind, kind: value, "field": {"id": f"id-{ref}", "type": "short_text", "ref": ref}}
 
     return {
         "event_id": "01HXYZ", "event_type": "form_response",
         "form_response": {
-            "form_id": "lT4Z3j", "token": token, "submitted_at": "2026-11-24T15:58:00Z",
+            "form_id": "lT4Z3j", "token": response_id, "submitted_at": "2026-11-24T15:58:00Z",
             "hidden": {"utm_source": "newsletter", "utm_campaign": "winter"},
             "answers": [
                 answer("text", "first_name", "Grace"), answer("text", "last_name", "Hopper"),
@@ -77,7 +77,7 @@ def test_an_unverified_response_gets_401_and_makes_no_lead(deliver, typeform, sp
     elif spoil == "unsigned":
         headers = {}
     elif spoil == "base64-of-another-body":
-        headers = typeform_signed(dumps(form_response(token="other")))
+        headers = typeform_signed(dumps(form_response(response_id="other")))
     answer = deliver(HOOK, body, headers)
     assert answer.status_code == 401 and not Lead.objects.exists()
     assert HookDelivery.objects.get().outcome == "rejected"
