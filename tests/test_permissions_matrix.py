@@ -12,6 +12,8 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from integrations.models import Connection
+from leads.models import LeadSource
 from routing.models import RoutingRule
 from tests.workspace_kit import make_lead
 
@@ -44,6 +46,17 @@ MATRIX = [
     ("API: my status", "GET", "/api/v1/me/status", None, (401, 200, 200, 200, 200)),
     ("API: set my status", "POST", "/api/v1/me/status", {"status": "away"}, (401, 200, 200, 200, 200)),
     ("API: schema", "GET", "/api/schema/", None, (200, 200, 200, 200, 200)),
+    # Integrations: managers configure them in the admin; the hooks answer only signed requests.
+    ("admin: connections", "GET", "/admin/integrations/connection/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: connection", "GET", "/admin/integrations/connection/{connection}/change/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: send a test", "GET", "/admin/integrations/connection/{connection}/try/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: hook deliveries", "GET", "/admin/integrations/hookdelivery/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: subscriptions", "GET", "/admin/integrations/subscription/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: webhook deliveries", "GET", "/admin/integrations/webhookdelivery/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("hook: unsigned request", "POST", "/hooks/generic/{connection_slug}/", None, (401, 401, 401, 401, 401)),
 ]  # fmt: skip
 CASES = [
     pytest.param(persona, method, url, body, expected[index], id=f"{persona}: {label}")
@@ -56,7 +69,11 @@ CASES = [
 def world(rep):
     lead = make_lead(rep)
     rule = RoutingRule.objects.create(position=1, name="Everyone")
-    return {"lead": lead.pk, "rule": rule.pk}
+    partner = LeadSource.objects.create(name="Partner", slug="partner")
+    connection = Connection(name="Partner feed", slug="partner-feed", provider="generic", lead_source=partner)
+    connection.set_secret("signing_secret", "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQ=")
+    connection.save()
+    return {"lead": lead.pk, "rule": rule.pk, "connection": connection.pk, "connection_slug": connection.slug}
 
 
 def _client(request, persona: str, api: bool) -> Client:
