@@ -122,6 +122,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(60),  # 80 characters
         "ALLOWED_HOSTS": "leadops.example.com",
+        "LEADOPS_SECRETS_KEY": "x1mwu4rSYXlnyLpC_Pm6UjsyUcWZ0dNBBq6o7bEw4IY=",  # integrations' secrets at rest
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
