@@ -98,11 +98,13 @@ def hook(request: HttpRequest, provider: str, slug: str) -> HttpResponse:
     if request.method == "GET" and provider == Provider.META:
         return _handshake(request, connection, adapter)
     if request.method != "POST":
+        _log(connection, request, HookOutcome.REJECTED, 405, f"method {request.method[:8]} not allowed")
         response = _errors(405, {"non_field_errors": ["Use POST."]})
         response["Allow"] = "GET, POST" if provider == Provider.META else "POST"
         return response
     body = _body(request)
     if body is None:
+        _log(connection, request, HookOutcome.REJECTED, 413, "body larger than 64 KiB")
         return _errors(413, {"non_field_errors": ["The body is larger than 64 KiB."]})
     try:
         reason = adapter.verify(request, body, connection)

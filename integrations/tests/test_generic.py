@@ -107,6 +107,7 @@ def test_an_inactive_connection_is_404_and_get_is_405(client, partner):
 def test_a_body_over_64_kib_is_413(deliver, partner):
     body = dumps({"email": "big@fortran.io", "message": "x" * 70_000})
     assert deliver(HOOK, body, standard_signed(body)).status_code == 413
+    assert HookDelivery.objects.get().detail == "body larger than 64 KiB"  # every request is logged
 
 
 def test_signed_but_not_json_is_400(deliver, partner):

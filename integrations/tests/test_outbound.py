@@ -206,3 +206,22 @@ def test_the_sweeper_sends_what_a_lost_job_left_and_frees_a_dead_workers_claim(
     WebhookDelivery.objects.update(state=DeliveryState.SENDING, claimed_at=timezone.now())  # a worker died
     assert sweep(later)["webhooks_released"] == 1
     assert WebhookDelivery.objects.get().state == DeliveryState.PENDING  # sent again: at least once
+
+
+def test_the_teams_manager_is_told_once_when_its_endpoint_is_disabled(manager, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from integrations.delivery import disable
+    from leadops.roles import MANAGERS
+    from tests.workspace_kit import make_team
+
+    other = django_user_model.objects.create_user("other.manager", email="other@example.com")
+    other.groups.add(Group.objects.get(name=MANAGERS))
+    subscription = Subscription.objects.create(
+        name="Team CRM", url="https://crm.example.com/", team=make_team("West", manager=manager),
+        secret=secret_store.encrypt(SECRET),
+    )  # fmt: skip
+    assert disable(subscription, "down for a day", timezone.now())
+    assert not disable(subscription, "down for a day", timezone.now())  # once
+    [email] = mail.outbox
+    assert email.to == [manager.email] and "crm.example.com" in email.body and "down for a day" in email.body

@@ -83,3 +83,14 @@ def test_every_mapped_timeline_kind_has_a_public_event_and_a_reached_attempt_is_
     assert public_events(reached) == ("lead.contacted", "lead.connected")
     assert public_events(missed) == ("lead.contacted",)
     assert public_events(LeadEvent(kind="note.added")) == ()
+
+
+def test_the_system_checks_refuse_a_bad_secrets_key_and_ask_for_one_in_production(settings):
+    from integrations.checks import secrets_key_is_set, secrets_keys_are_valid
+
+    settings.LEADOPS_SECRETS_KEY = ["not-a-key"]
+    assert [problem.id for problem in secrets_keys_are_valid(None)] == ["integrations.E001"]
+    settings.LEADOPS_SECRETS_KEY = [Fernet.generate_key().decode()]
+    assert secrets_keys_are_valid(None) == [] and secrets_key_is_set(None) == []
+    settings.LEADOPS_SECRETS_KEY = []
+    assert [problem.id for problem in secrets_key_is_set(None)] == ["integrations.W001"]
