@@ -68,7 +68,8 @@ class ConnectionAdmin(admin.ModelAdmin):
     @admin.display(description="Mapping in use (defaults + overrides)")
     def mapping_in_use(self, connection):
         mapping = effective_map(connection.provider, connection.field_map) if connection.provider else {}
-        return format_html("<pre>{}</pre>", json.dumps(mapping, indent=1))
+        lines = "\n".join(f"{name:<17} <- {' or '.join(paths)}" for name, paths in mapping.items())
+        return format_html("<pre>{}</pre>", lines or "(save to see it)")
 
     @admin.display(description="Send a test")
     def try_sample(self, connection):

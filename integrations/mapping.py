@@ -9,6 +9,7 @@ found wins. The connection's `field_map` overrides the provider's defaults below
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from leadops.timezones import country_names
@@ -138,4 +139,6 @@ def preview(submission: Submission) -> dict:
     names = ("email", "phone", "phone_e164", *(name for name in MAPPABLE_FIELDS if name not in ("email", "phone")))
     shown = {name: getattr(submission, name) for name in names if getattr(submission, name, None) not in ("", None)}
     shown["submitted_at"] = submission.submitted_at.isoformat() if submission.submitted_at else None
+    if "extra" in shown:
+        shown["extra"] = json.dumps(shown["extra"], ensure_ascii=False)
     return shown

@@ -39,7 +39,7 @@ class Connection(models.Model):
     """A provider's webhook into a lead source, at /hooks/<provider>/<slug>/."""
 
     name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=60, unique=True, help_text="The hook's address: /hooks/<provider>/<slug>/.")
+    slug = models.SlugField(max_length=60, unique=True, help_text="The hook's address: /hooks/(provider)/(slug)/.")
     provider = models.CharField(max_length=20, choices=Provider.choices)
     lead_source = models.ForeignKey(LeadSource, on_delete=models.PROTECT, related_name="connections")
     active = models.BooleanField(default=True, help_text="Inactive: the hook answers 404.")

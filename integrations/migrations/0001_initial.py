@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(help_text="The hook's address: /hooks/<provider>/<slug>/.", max_length=60, unique=True)),
+                ('slug', models.SlugField(help_text="The hook's address: /hooks/(provider)/(slug)/.", max_length=60, unique=True)),
                 ('provider', models.CharField(choices=[('meta', 'Meta (Facebook/Instagram) Lead Ads'), ('typeform', 'Typeform'), ('hubspot', 'HubSpot'), ('google-ads', 'Google Ads lead forms'), ('generic', 'Generic JSON (Zapier, Make, a partner)')], max_length=20)),
                 ('active', models.BooleanField(default=True, help_text='Inactive: the hook answers 404.')),
                 ('source', models.CharField(blank=True, choices=[('paid_ads', 'Paid ads'), ('organic', 'Organic'), ('referral', 'Referral'), ('event', 'Event'), ('social', 'Social'), ('email', 'Email'), ('chat', 'Chat'), ('partner', 'Partner'), ('direct', 'Direct'), ('other', 'Other')], help_text="Empty: the lead source's default source.", max_length=20)),

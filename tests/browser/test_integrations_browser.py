@@ -50,7 +50,9 @@ class IntegrationsAdminTest(BrowserTestCase):
         admin.click('input[type="submit"]')
         admin.goto("/admin/integrations/connection/add/")
         admin.fill('input[name="name"]', "Demo form")
+        admin.press('input[name="name"]', "Tab")  # the admin fills the slug from the name
         admin.fill('input[name="slug"]', "demo-form")
+        self.assertEqual(admin.input_value('input[name="slug"]'), "demo-form")
         admin.select_option('select[name="provider"]', "typeform")
         admin.select_option('select[name="lead_source"]', label="Forms")
         admin.select_option('select[name="inquiry_type"]', "demo_request")
