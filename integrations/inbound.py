@@ -14,7 +14,7 @@ from django.db import transaction
 from integrations.choices import HookOutcome, Provider
 from integrations.mapping import apply_map, clean_mapped, effective_map
 from integrations.models import Connection, HookDelivery, RemoteFetch
-from integrations.providers.base import Adapter, Incoming
+from integrations.providers.base import Adapter, Incoming, json_safe
 from leadops.queues import enqueue_on_commit
 from leads.actions import IntakeResult, IntakeStatus, lead_intake
 
@@ -123,7 +123,11 @@ def receive(connection: Connection, adapter: Adapter, payload, request) -> Recei
     Raises PayloadError for a body of the wrong shape (nothing is stored then)."""
     with transaction.atomic():
         delivery = HookDelivery(
-            connection=connection, method=request.method, verified=True, payload=payload, outcome=HookOutcome.IGNORED
+            connection=connection,
+            method=request.method,
+            verified=True,
+            payload=json_safe(payload),
+            outcome=HookOutcome.IGNORED,
         )
         if adapter.fetches:
             adapter.announced(payload)  # the shape is checked before anything is stored

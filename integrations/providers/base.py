@@ -79,11 +79,29 @@ def public_uris(request: HttpRequest) -> list[str]:
     return list(dict.fromkeys(uris))
 
 
+def plain_text(value: str) -> str:
+    """The text without what a database cannot store: NUL characters, lone surrogates."""
+    return value.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+
+
+def json_safe(value, depth: int = 0):
+    """A decoded JSON value that PostgreSQL's jsonb accepts (see plain_text), for the log."""
+    if depth > 40:
+        return None
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, list):
+        return [json_safe(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {plain_text(str(key)): json_safe(item, depth + 1) for key, item in value.items()}
+    return value
+
+
 def text(value) -> str:
     """An id or value a provider sends as a string or a number."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
-    return str(value).strip()[:100]
+    return plain_text(str(value)).strip()[:100]
 
 
 def get_json(url: str, headers: dict[str, str]) -> dict:

@@ -129,3 +129,20 @@ def test_send_a_test_refuses_with_a_message_never_an_exception(hooks, provider, 
     if incoming is not None:
         submission, errors, _ = clean_mapped(mapped_fields(connection, incoming), connection.lead_source)
         assert (submission is None) == bool(errors)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_nul_characters_and_lone_surrogates_in_a_signed_body_are_not_a_500(client, hooks, provider):
+    """A fuzz finding on PostgreSQL: jsonb refuses \\u0000, so the log keeps a cleaned copy."""
+    sample = json.loads(json.dumps(SAMPLES[provider]))
+    hostile = {"\u0000key": "va\u0000lue", "lone": "\ud800", "nested": [{"\u0000": "\udfff"}]}
+    if isinstance(sample, dict):
+        sample.update(hostile)
+    else:
+        sample[0].update(hostile)
+    body = json.dumps(sample).encode()
+    response = client.generic(
+        "POST", f"/hooks/{provider}/{provider}/", body, content_type="application/json", **signed(provider, body)
+    )
+    assert response.status_code < 500, response.content[:300]
