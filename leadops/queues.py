@@ -46,11 +46,15 @@ def get_queue(name: str = "default") -> Queue:
     return _state[key]
 
 
-def enqueue_now(func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None) -> bool:
+def enqueue_now(
+    func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None, queue: str = "default"
+) -> bool:
     """Enqueue immediately (or at `at`); False, logged, when Redis cannot take it. `func` is
-    the job's function, or its dotted name (RQ stores jobs by that name anyway)."""
+    the job's function, or its dotted name (RQ stores jobs by that name anyway). `queue`:
+    "default", or "integrations" for calls to outside services (integrations app), so that
+    a slow provider or receiver never waits in front of routing."""
     try:
-        queue = get_queue()
+        queue = get_queue(queue)
         if at is None:
             queue.enqueue(func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600)
         else:
@@ -77,14 +81,18 @@ def is_pending(*job_ids: str) -> bool:
         return False
 
 
-def sweep_enqueue(func: Callable, *args, job_id: str, also_pending: tuple[str, ...] = ()) -> bool:
+def sweep_enqueue(
+    func: Callable, *args, job_id: str, also_pending: tuple[str, ...] = (), queue: str = "default"
+) -> bool:
     """The sweeper's enqueue: skipped while the same work is already queued, so a backlog
     is not multiplied by every sweep. True when it enqueued."""
     if is_pending(job_id, *also_pending):
         return False
-    return enqueue_now(func, *args, job_id=job_id)
+    return enqueue_now(func, *args, job_id=job_id, queue=queue)
 
 
-def enqueue_on_commit(func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None) -> None:
+def enqueue_on_commit(
+    func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None, queue: str = "default"
+) -> None:
     """Enqueue once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: enqueue_now(func, *args, job_id=job_id, at=at))
+    transaction.on_commit(lambda: enqueue_now(func, *args, job_id=job_id, at=at, queue=queue))

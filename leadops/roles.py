@@ -24,11 +24,15 @@ MANAGER_EDITS = {
         "routingrule",
     ],  # fmt: skip
     "cadences": ["cadence", "cadencestep"],
+    # Connections and subscriptions; "change" on a remote fetch or webhook delivery is the
+    # right to retry or replay it (their admin pages add and edit nothing).
+    "integrations": ["connection", "subscription", "remotefetch", "webhookdelivery"],
 }
 READ_ONLY = {
     "leads": ["lead", "inquiry", "leadevent", "attempt", "message", "leadsource", "slapolicy"],
     "routing": ["businessschedule", "weeklyhours", "closedday", "team", "namedaccount", "routingrule", "territory"],
     "cadences": ["cadence", "cadencestep", "enrollment", "plannedstep", "optout"],
+    "integrations": ["hookdelivery", "webhookattempt"],
 }
 
 

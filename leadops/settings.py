@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cadences",
     "notifications",
     "webpush",
+    "integrations",
     "pipeline",
     "workspace",
     "reports",
@@ -254,6 +255,23 @@ LEADOPS_PUSH_SERVICES = env.list(
         "https://*.notify.windows.com",  # legacy Edge
     ],
 )
+# The queues `manage.py leadops_worker` works, highest priority first. "integrations" holds
+# the calls to outside services (provider fetches, outbound webhooks): a production setup
+# runs a second worker for it alone (--queues integrations) and this one with "default".
+LEADOPS_WORKER_QUEUES = env.list("LEADOPS_WORKER_QUEUES", default=["default", "integrations"])
+
+# Integrations (integrations app): provider secrets are stored encrypted with Fernet keys
+# from LEADOPS_SECRETS_KEY (comma-separated, the first one encrypts; older ones still
+# decrypt, for rotation). Empty: a key derived from SECRET_KEY (set it in production, so
+# that changing SECRET_KEY does not make the stored secrets unreadable).
+LEADOPS_SECRETS_KEY = env.list("LEADOPS_SECRETS_KEY", default=[])
+# Where lead details are fetched from (tests point these at a local stand-in server).
+META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
+HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="https://api.hubapi.com")
+# Outbound calls (fetches, webhooks) give up after this many seconds; outbound webhook URLs
+# must be https unless LEADOPS_WEBHOOK_ALLOW_HTTP (default: DEBUG).
+LEADOPS_OUTBOUND_TIMEOUT = env.float("LEADOPS_OUTBOUND_TIMEOUT", default=5.0)
+LEADOPS_WEBHOOK_ALLOW_HTTP = env.bool("LEADOPS_WEBHOOK_ALLOW_HTTP", default=DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

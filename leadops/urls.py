@@ -1,6 +1,6 @@
 """The project's URLs: each app brings its own (leads: intake and forms; workspace: the
 rep's pages and lead API; reports: dashboards and metrics; cadences: inbound replies and
-unsubscribe; pipeline: /healthz)."""
+unsubscribe; integrations: /hooks/; pipeline: /healthz)."""
 
 import os
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("cadences.urls")),
     path("", include("webpush.urls")),
     path("", include("board.urls")),
+    path("", include("integrations.urls")),
 ]
 
 # bench/intake.py compares intake with a bare one-row-insert view served by the same server.

@@ -57,6 +57,8 @@ def record_event(lead: Lead, kind: str, *, actor=None, actor_label: str = "", at
 
 
 def _junk_reason(submission: Submission, domain: str) -> str:
+    if submission.test_lead:
+        return "test lead"
     if submission.honeypot_filled:
         return "honeypot field filled"
     if domain and enrichment.is_disposable(domain):

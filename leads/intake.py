@@ -91,6 +91,9 @@ class Submission:
     utm_campaign: str = ""
     extra: dict = field(default_factory=dict)
     honeypot_filled: bool = False
+    # A provider's test lead (Google Ads "is_test"): stored as junk, so never routed,
+    # acknowledged or counted. Set by the integrations, never from submitted fields.
+    test_lead: bool = False
 
 
 class _Errors(dict):

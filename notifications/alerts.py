@@ -175,6 +175,16 @@ def alert_summary(content: dict) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def sla_deadline_text(lead: Lead) -> str:
+    """The first-contact deadline in the team's time zone (UTC without a team), e.g.
+    "Tue 24 Nov 11:03 EST"."""
+    if lead.first_contact_due_at is None:
+        return "-"
+    name = Team.objects.filter(pk=lead.team_id).values_list("schedule__time_zone", flat=True).first()
+    local = lead.first_contact_due_at.astimezone(zone(name or "UTC"))
+    return f"{local:%a %d %b %H:%M} {local.tzname()}"
+
+
 def alert_lines(lead: Lead) -> list[str]:
     return [
         f"Name: {lead.display_name or '-'}",
@@ -182,6 +192,7 @@ def alert_lines(lead: Lead) -> list[str]:
         f"Phone: {lead.phone or lead.phone_e164 or '-'}",
         f"Source: {lead.get_source_display()}",
         f"Temperature: {lead.get_temperature_display()}",
+        f"Call by (SLA): {sla_deadline_text(lead)}",
         f"Open: {lead_link(lead)}",
     ]
 

@@ -6,6 +6,8 @@
                                        │  pushed to their devices
                                        └─ time to accept starts (else the next rep)
 
+    every timeline event ──> live pushes, and the outbound webhooks it maps to (integrations)
+
 The domain apps (leads, routing, cadences) only emit the events of leadops/events.py; this
 table says who follows, in order. Every handler runs inside the emitter's transaction and
 puts whatever leaves the database (jobs, pushes, messages) on commit."""
@@ -13,6 +15,7 @@ puts whatever leaves the database (jobs, pushes, messages) on commit."""
 from __future__ import annotations
 
 from cadences import progress
+from integrations.webhooks import queue_webhooks
 from leadops import events
 from leadops.queues import enqueue_on_commit
 from leads.models import Inquiry
@@ -70,6 +73,6 @@ FLOW = {
     events.REP_STATUS_CHANGED: (live.announce_rep_status,),
     events.ATTEMPT_LOGGED: (settle_offer, progress_cadence),
     events.LEAD_DECIDED: (stop_cadence,),
-    events.TIMELINE_RECORDED: (live.announce, push_alerts.notify),
+    events.TIMELINE_RECORDED: (live.announce, push_alerts.notify, queue_webhooks),
     events.TASKS_DUE: (live.announce_due_tasks, push_alerts.notify_due_tasks),
 }

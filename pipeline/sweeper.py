@@ -6,7 +6,8 @@ The worker process (`manage.py leadops_worker`) runs `sweep()` every
 LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping at once
 (and a double sweep would only enqueue idempotent jobs twice). Each app sweeps its own
 pending work: acknowledgments and messages (leads), routing, escalation and offers not
-accepted in time (routing), due steps (cadences), pushes to the reps' devices (webpush)."""
+accepted in time (routing), due steps (cadences), pushes to the reps' devices (webpush),
+announced leads to fetch and webhooks to send (integrations)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import logging
 from django.utils import timezone
 
 from cadences.sweeper import sweep as sweep_cadences
+from integrations.sweeper import sweep as sweep_integrations
 from leads.sweeper import sweep as sweep_leads
 from notifications.alerts import sla_watch
 from routing.sweeper import sweep as sweep_routing
@@ -30,6 +32,7 @@ def sweep(now=None) -> dict[str, int]:
     counts.update(sweep_routing(now))
     counts.update(sweep_cadences(now))
     counts.update(sweep_pushes(now))
+    counts.update(sweep_integrations(now))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
     return counts

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from integrations.models import Connection
+from leads.models import LeadSource
 from routing.models import RoutingRule
 from tests.workspace_kit import api_token, make_lead, make_team
 
@@ -55,6 +57,17 @@ MATRIX = [
     ("board", "GET", "/board/", None, (LOGIN, 404, 404, 302, 404)),  # one team: straight to its board
     ("team board", "GET", "/board/{team}/", None, (LOGIN, 404, 404, 200, 404)),
     ("board: move a lead", "POST", "/board/{team}/leads/{lead}/reassign/", None, (LOGIN, 404, 404, 302, 404)),
+    # Integrations: managers configure them in the admin; the hooks answer only signed requests.
+    ("admin: connections", "GET", "/admin/integrations/connection/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: connection", "GET", "/admin/integrations/connection/{connection}/change/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: send a test", "GET", "/admin/integrations/connection/{connection}/try/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: hook deliveries", "GET", "/admin/integrations/hookdelivery/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: subscriptions", "GET", "/admin/integrations/subscription/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("admin: webhook deliveries", "GET", "/admin/integrations/webhookdelivery/", None,
+     (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("hook: unsigned request", "POST", "/hooks/generic/{connection_slug}/", None, (401, 401, 401, 401, 401)),
 ]  # fmt: skip
 CASES = [
     pytest.param(persona, method, url, body, expected[index], id=f"{persona}: {label}")
@@ -68,7 +81,17 @@ def world(rep, manager):
     team = make_team(manager=manager, members=[rep])
     lead = make_lead(rep, team=team)
     rule = RoutingRule.objects.create(position=1, name="Everyone")
-    return {"lead": lead.pk, "rule": rule.pk, "team": team.pk}
+    partner = LeadSource.objects.create(name="Partner", slug="partner")
+    connection = Connection(name="Partner feed", slug="partner-feed", provider="generic", lead_source=partner)
+    connection.set_secret("signing_secret", "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQ=")
+    connection.save()
+    return {
+        "lead": lead.pk,
+        "rule": rule.pk,
+        "team": team.pk,
+        "connection": connection.pk,
+        "connection_slug": connection.slug,
+    }
 
 
 def _client(request, persona: str, api: bool) -> Client:

@@ -137,7 +137,10 @@ def run_with(overrides: dict[str, str | None], *command: str) -> subprocess.Comp
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = run_with({}, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    result = run_with(
+        {"LEADOPS_SECRETS_KEY": "x1mwu4rSYXlnyLpC_Pm6UjsyUcWZ0dNBBq6o7bEw4IY="},  # integrations' secrets at rest
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING",
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -66,6 +67,8 @@ def test_a_hot_assignment_texts_the_rep_and_tells_the_team_once(rep, hot_team, d
         assert lead.display_name in text and "Analytical Engines" in text and "+1" in text
         assert "Paid ads" in text and f"http://127.0.0.1:8000/leads/{lead.pk}/" in text
     assert "hot" in sms.body and "Temperature: Hot" in chat.body
+    due = lead.first_contact_due_at.astimezone(ZoneInfo(hot_team.schedule.time_zone))
+    assert f"Call by (SLA): {due:%a %d %b %H:%M} {due.tzname()}" in chat.body  # the team's clock
     assert chat.subject == f"Hot lead L-{lead.pk} for Rita Rep"
 
 

@@ -64,6 +64,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+        parser.add_argument(
+            "--queues",
+            default=",".join(settings.LEADOPS_WORKER_QUEUES),
+            help="Queues to work, highest priority first (default LEADOPS_WORKER_QUEUES: default,integrations). "
+            "Run one worker with --queues default and another with --queues integrations to keep calls to "
+            "outside services (webhooks, provider fetches) entirely apart from routing.",
+        )
 
     def handle(self, *args, **options):
         stop = threading.Event()
@@ -77,10 +84,11 @@ class Command(BaseCommand):
             threading.Thread(target=beat_forever, args=(stop, name), daemon=True, name="heartbeat").start()
         # The worker blocks on Redis for minutes at a time: its connection has no read timeout.
         connection = redis.Redis.from_url(settings.REDIS_URL)
-        queue = Queue(get_queue().name, connection=connection)
+        names = [name.strip() for name in options["queues"].split(",") if name.strip()] or [get_queue().name]
+        queues = [Queue(name, connection=connection) for name in names]
         try:
             while True:
-                worker = LeadOpsWorker([queue], connection=connection)
+                worker = LeadOpsWorker(queues, connection=connection)
                 try:
                     worker.work(with_scheduler=True, burst=options["burst"], logging_level="WARNING")
                     return  # stopped by a signal, or the burst is done
