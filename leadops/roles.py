@@ -24,11 +24,13 @@ MANAGER_EDITS = {
         "routingrule",
     ],  # fmt: skip
     "cadences": ["cadence", "cadencestep"],
+    "booking": ["bookingsettings", "calendarfeed"],
 }
 READ_ONLY = {
     "leads": ["lead", "inquiry", "leadevent", "attempt", "message", "leadsource", "slapolicy"],
     "routing": ["businessschedule", "weeklyhours", "closedday", "team", "namedaccount", "routingrule", "territory"],
     "cadences": ["cadence", "cadencestep", "enrollment", "plannedstep", "optout"],
+    "booking": ["bookingsettings", "calendarfeed", "meeting"],
 }
 
 

@@ -1,6 +1,6 @@
 """The project's URLs: each app brings its own (leads: intake and forms; workspace: the
 rep's pages and lead API; reports: dashboards and metrics; cadences: inbound replies and
-unsubscribe; pipeline: /healthz)."""
+unsubscribe; booking: the lead's booking page; pipeline: /healthz)."""
 
 import os
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("workspace.urls")),
     path("", include("reports.urls")),
     path("", include("cadences.urls")),
+    path("", include("booking.urls")),
 ]
 
 # bench/intake.py compares intake with a bare one-row-insert view served by the same server.

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from leadops.queues import enqueue_on_commit
-from leadops.transports import Outgoing, TransportError, transport_for
+from leadops.transports import Attachment, Outgoing, TransportError, transport_for
 from leads.choices import MessageState
 from leads.models import Lead, LeadEvent, Message
 
@@ -43,7 +43,9 @@ def deliver_message(message_id: int) -> bool:
     message = Message.objects.get(pk=message_id)
     try:
         reference = transport_for(message.channel).send(
-            Outgoing(recipient=message.recipient, subject=message.subject, body=message.body)
+            Outgoing(
+                recipient=message.recipient, subject=message.subject, body=message.body, attachment=_attachment(message)
+            )
         )
     except TransportError as error:
         _failed(message, str(error))
@@ -64,6 +66,12 @@ def deliver_message(message_id: int) -> bool:
         data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
     )
     return True
+
+
+def _attachment(message: Message) -> Attachment | None:
+    if not message.attachment_name:
+        return None
+    return Attachment(name=message.attachment_name, mime_type=message.attachment_type, content=message.attachment)
 
 
 def _failed(message: Message, error: str) -> None:

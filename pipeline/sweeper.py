@@ -6,7 +6,7 @@ The worker process (`manage.py leadops_worker`) runs `sweep()` every
 LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping at once
 (and a double sweep would only enqueue idempotent jobs twice). Each app sweeps its own
 pending work: acknowledgments and messages (leads), routing and escalation (routing),
-due steps (cadences)."""
+due steps (cadences), calendar feeds (booking)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import logging
 
 from django.utils import timezone
 
+from booking.sweeper import sweep as sweep_booking
 from cadences.sweeper import sweep as sweep_cadences
 from leads.sweeper import sweep as sweep_leads
 from routing.sweeper import sweep as sweep_routing
@@ -27,6 +28,7 @@ def sweep(now=None) -> dict[str, int]:
     counts = sweep_leads(now)
     counts.update(sweep_routing(now))
     counts.update(sweep_cadences(now))
+    counts.update(sweep_booking(now))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
     return counts
