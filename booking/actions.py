@@ -11,7 +11,7 @@ constraints (booking/models.py) refuse an overlap even if this code were bypasse
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -72,7 +72,11 @@ def new_uid() -> str:
 
 
 def _times(meeting: Meeting) -> dict:
-    return {"meeting": meeting.pk, "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat()}
+    return {
+        "meeting": meeting.pk,
+        "starts_at": meeting.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": meeting.ends_at.astimezone(UTC).isoformat(),
+    }
 
 
 def _by_load(rep_ids: list[int], now: datetime) -> list[int]:
@@ -97,7 +101,7 @@ def _save_or_taken(meeting: Meeting, **kwargs) -> None:
 def book(lead_id: int, start: datetime, *, via: str = BookedVia.LINK, now: datetime | None = None) -> Meeting:
     """The lead books `start`: with its owner, or (nobody owns it yet) with a rep of its
     team free then, who becomes its owner. A lead that already has a meeting moves it."""
-    now = now or timezone.now()
+    now, start = now or timezone.now(), start.astimezone(UTC)
     with transaction.atomic():
         lead = _lock_lead(lead_id)
         current = lead.meetings.current(now).first()
@@ -174,7 +178,7 @@ def _move(meeting: Meeting, lead: Lead, start: datetime, now: datetime, *, by_la
     _save_or_taken(meeting, update_fields=["starts_at", "ends_at", "sequence", "rescheduled_count"])
     record_event(
         lead, "meeting.rescheduled", actor=actor, actor_label="" if actor else by_label, at=now,
-        previous_start=previous.isoformat(), rep=meeting.rep.get_username(), **_times(meeting),
+        previous_start=previous.astimezone(UTC).isoformat(), rep=meeting.rep.get_username(), **_times(meeting),
     )  # fmt: skip
     events.emit(events.MEETING_RESCHEDULED, meeting=meeting, at=now)
     queue_invitations(meeting, REQUEST, change="rescheduled")
@@ -193,7 +197,7 @@ def _locked_meeting(meeting_id: int) -> tuple[Meeting, Lead]:
 
 def reschedule(meeting_id: int, start: datetime, *, by_label: str, actor=None, now=None) -> Meeting:
     """Move a booked meeting to another free slot of the same rep (the lead's link or the rep)."""
-    now = now or timezone.now()
+    now, start = now or timezone.now(), start.astimezone(UTC)
     with transaction.atomic():
         meeting, lead = _locked_meeting(meeting_id)
         if not meeting.is_booked:
