@@ -89,6 +89,8 @@ def page_context(lead: Lead, token: str, now: datetime) -> dict:
     tz = lead_zone(lead)
     meeting = lead.meetings.current(now).select_related("rep").first()
     offer = current_offer(lead, meeting, now)
+    if offer and meeting:  # moving to the time it has is no move
+        offer.slots = [start for start in offer.slots if start != meeting.starts_at]
     return {
         "lead": lead,
         "token": token,

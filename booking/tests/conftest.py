@@ -13,6 +13,7 @@ from django.utils import timezone
 from booking import actions
 from cadences.progress import enroll
 from leadops.timezones import zone
+from notifications.tests.test_push import layer, listen  # noqa: F401  (fixtures: the real channel layer)
 from routing.models import RepProfile
 from tests.workspace_kit import make_lead, make_team
 
