@@ -8,10 +8,15 @@ the anonymous API answers 401."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from booking.models import Meeting
+from leadops.booking_links import booking_token
 from routing.models import RoutingRule
 from tests.workspace_kit import make_lead
 
@@ -44,6 +49,16 @@ MATRIX = [
     ("API: my status", "GET", "/api/v1/me/status", None, (401, 200, 200, 200, 200)),
     ("API: set my status", "POST", "/api/v1/me/status", {"status": "away"}, (401, 200, 200, 200, 200)),
     ("API: schema", "GET", "/api/schema/", None, (200, 200, 200, 200, 200)),
+    # The lead's booking page: no login, the signed link is the key (SPEC §6 /book/{signed-token}/).
+    ("booking page", "GET", "/book/{token}/", None, (200, 200, 200, 200, 200)),
+    ("booking slots", "GET", "/book/{token}/slots.json", None, (200, 200, 200, 200, 200)),
+    ("booking page: forged link", "GET", "/book/{token}x/", None, (404, 404, 404, 404, 404)),
+    ("lead page: cancel the meeting", "POST", "/leads/{lead}/meetings/{meeting}/cancel/", None,
+     (LOGIN, DONE, 404, DONE, 403)),
+    ("lead page: move the meeting", "POST", "/leads/{lead}/meetings/{meeting}/reschedule/", None,
+     (LOGIN, DONE, 404, DONE, 403)),
+    ("lead page: mark attendance", "POST", "/leads/{lead}/meetings/{meeting}/attendance/", None,
+     (LOGIN, DONE, 404, DONE, 403)),
 ]  # fmt: skip
 CASES = [
     pytest.param(persona, method, url, body, expected[index], id=f"{persona}: {label}")
@@ -56,7 +71,11 @@ CASES = [
 def world(rep):
     lead = make_lead(rep)
     rule = RoutingRule.objects.create(position=1, name="Everyone")
-    return {"lead": lead.pk, "rule": rule.pk}
+    start = timezone.now() + timedelta(days=1)
+    meeting = Meeting.objects.create(
+        lead=lead, rep=rep, starts_at=start, ends_at=start + timedelta(minutes=30), uid="m"
+    )
+    return {"lead": lead.pk, "rule": rule.pk, "meeting": meeting.pk, "token": booking_token(lead.pk)}
 
 
 def _client(request, persona: str, api: bool) -> Client:
