@@ -259,13 +259,7 @@ def sla_metrics(filters: MetricFilters, now: datetime | None = None) -> dict:
     with analytic_queries(leads.db):
         figures = summary(leads, now)
         attempts = attempts_of(leads, figures=figures)
-        data = metrics_json(figures, contact_rate_rows(leads, attempts), rep_rows(leads, now))
-        # A key of its own (the SPEC §6 keys are unchanged); reports/meetings.py reads this
-        # module's buckets, hence the import here.
-        from reports.meetings import meeting_metrics
-
-        data["meetings"] = meeting_metrics(leads)
-        return data
+        return metrics_json(figures, contact_rate_rows(leads, attempts), rep_rows(leads, now))
 
 
 def metrics_json(figures: dict, contact_rows: list[dict], reps: list[dict]) -> dict:
