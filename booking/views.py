@@ -31,6 +31,7 @@ from leadops.booking_links import read_booking_token
 from leads.models import Lead
 
 WIDGET_SLOTS = 6
+OPEN_AT_LEAST = 8  # slots shown unfolded on the booking page
 PROBLEM_STATUS = {TAKEN: 409, actions.CLOSED: 410, actions.NOBODY: 409, actions.NOT_BOOKED: 409, actions.STARTED: 409}
 
 
@@ -85,6 +86,17 @@ def slot_json(start: datetime, tz) -> dict:
     return {"start": start.isoformat(), "time": f"{local:%H:%M}", "day": f"{local:%A %d %B}".replace(" 0", " ")}
 
 
+def open_days(days: list, *, moving: bool) -> list[tuple]:
+    """(day, slots, shown open): the first day open (and the next while fewer than
+    OPEN_AT_LEAST times are showing); all folded when the lead is moving a booked call."""
+    shown, rows = 0, []
+    for day, starts in days:
+        is_open_day = not moving and shown < OPEN_AT_LEAST
+        shown += len(starts) if is_open_day else 0
+        rows.append((day, starts, is_open_day))
+    return rows
+
+
 def page_context(lead: Lead, token: str, now: datetime) -> dict:
     tz = lead_zone(lead)
     meeting = lead.meetings.current(now).select_related("rep").first()
@@ -98,7 +110,7 @@ def page_context(lead: Lead, token: str, now: datetime) -> dict:
         "tz_name": tz.key,
         "meeting": meeting,
         "offer": offer,
-        "days": by_local_day(offer.slots, tz) if offer else [],
+        "days": open_days(by_local_day(offer.slots, tz), moving=meeting is not None) if offer else [],
         "is_open": is_open(lead),
         "contact_phone": settings.LEADOPS_CONTACT_PHONE,
         "company_name": settings.LEADOPS_COMPANY_NAME,
