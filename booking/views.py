@@ -9,7 +9,7 @@ time outside the horizon or not on offer 400."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
@@ -70,7 +70,10 @@ def parse_start(value: str | None) -> datetime | None:
         return None
     if moment is None or moment.tzinfo is None:
         return None
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 and the like
+        return None
 
 
 def current_offer(lead: Lead, meeting: Meeting | None, now: datetime, limit: int | None = None) -> Offer | None:

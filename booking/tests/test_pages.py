@@ -79,6 +79,9 @@ def test_a_taken_slot_gets_a_clear_page_with_the_next_times(lead, team, rep, clo
         ("", 400, "Please choose one of the times below."),
         ("2026-13-45T99:00:00+01:00", 400, "Please choose one of the times below."),
         ("9" * 5000, 400, "Please choose one of the times below."),
+        ("0001-01-01T00:00:00+14:00", 400, "Please choose one of the times below."),
+        ("9999-12-31T23:59:59-14:00", 400, "Please choose one of the times below."),
+        ("9999-12-31T23:30:00+00:00", 400, "further ahead than we take bookings"),
     ],
 )
 def test_bad_times_get_a_clear_page(lead, clock, start, status, text):
