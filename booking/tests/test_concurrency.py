@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from booking import actions
 from booking.actions import BookingError
@@ -91,4 +91,13 @@ def test_writers_that_skip_the_lock_still_cannot_overlap(team, rep):
 
     results = race(insert, len(leads))
     assert sum(isinstance(result, Meeting) for result in results) == 1, results
-    assert sum(isinstance(result, IntegrityError) for result in results) == 4, results
+    # Refused: the constraint's violation, or - inserts racing on an exclusion constraint
+    # wait for each other's rows - PostgreSQL's deadlock detector cutting one wait short.
+    # Never a second meeting. (booking/actions.py serialises a rep's bookings first, so
+    # the app meets neither; a view would answer 409 or 503, never 500.)
+    refused = [result for result in results if not isinstance(result, Meeting)]
+    assert all(
+        isinstance(result, IntegrityError) or (isinstance(result, OperationalError) and "deadlock" in str(result))
+        for result in refused
+    ), results
+    assert Meeting.objects.filter(status="booked").count() == 1
