@@ -222,7 +222,7 @@ class _Batch:
         for planned in tasks:
             planned.notified_at = self.now
             lead = planned.enrollment.lead
-            title = planned.step.name if planned.step else ""
+            title = planned.title or (planned.step.name if planned.step else "")
             self.events.append(
                 _event(
                     planned, "task.due", self.now, due_at=planned.due_at.isoformat(), owner_id=lead.owner_id,

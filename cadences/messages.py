@@ -18,6 +18,7 @@ from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from leadops.booking_links import booking_url
 from leadops.public import absolute_url
 from leadops.timezones import zone
 from leads.acknowledgments import INQUIRY_PHRASES, greeting_name
@@ -82,7 +83,7 @@ def context(lead: Lead, owner=None) -> dict:
         "submitted_on": f"{local_submitted:%A} {local_submitted.day} {local_submitted:%B}",
         "company_name": settings.LEADOPS_COMPANY_NAME,
         "contact_phone": settings.LEADOPS_CONTACT_PHONE,
-        "booking_url": settings.LEADOPS_BOOKING_URL,
+        "booking_url": booking_url(lead.pk),  # the lead's own signed link (leadops/booking_links.py)
         "reference": f"L-{lead.pk}",
     }
 

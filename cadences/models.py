@@ -175,6 +175,9 @@ class PlannedStep(models.Model):
         "leads.Attempt", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Done by it."
     )
     skip_reason = models.CharField(max_length=200, blank=True, help_text="Why it was skipped or cancelled.")
+    title = models.CharField(
+        max_length=200, blank=True, help_text="A step added to the plan (a meeting reminder): what the rep sees."
+    )
 
     class Meta:
         ordering = ["enrollment", "number"]

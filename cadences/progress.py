@@ -354,7 +354,8 @@ def due_tasks_for(user, now: datetime | None = None) -> list[DueTask]:
                 company=lead.company,
                 channel=planned.channel,
                 step=planned.number,
-                title=(step.name if step and step.name else f"{planned.get_channel_display()} (step {planned.number})"),
+                title=planned.title
+                or (step.name if step and step.name else f"{planned.get_channel_display()} (step {planned.number})"),
                 due_at=planned.due_at,
                 phone=lead.phone_e164,
                 tel=f"tel:{lead.phone_e164}" if lead.phone_e164 else "",

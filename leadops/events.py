@@ -1,7 +1,7 @@
 """Domain events: how a lower layer says "this happened" without knowing who follows up.
 
-`leads`, `routing` and `cadences` emit; what follows each event is written in one table,
-pipeline/flow.py (installed when the `pipeline` app loads). So the layers import only
+`leads`, `routing`, `cadences` and `booking` emit; what follows each event is written in
+one table, pipeline/flow.py (installed when the `pipeline` app loads). So the layers import only
 downwards, and the lead's way through the system reads in one place.
 
 Handlers run at once, inside the emitter's transaction, in the order the flow lists
@@ -22,6 +22,9 @@ ATTEMPT_LOGGED = "attempt.logged"  # lead, attempt: a rep's (or dialer's) touch 
 LEAD_DECIDED = "lead.decided"  # lead, stage, reason: qualified, disqualified or converted
 TIMELINE_RECORDED = "timeline.recorded"  # lead, event: a LeadEvent row was added
 TASKS_DUE = "tasks.due"  # events, leads: a batch of "task.due" events (cadence call and task steps)
+MEETING_BOOKED = "meeting.booked"  # meeting, at: a lead booked a meeting with a rep (booking app)
+MEETING_RESCHEDULED = "meeting.rescheduled"  # meeting, at: its time moved (same rep)
+MEETING_CANCELLED = "meeting.cancelled"  # meeting, at: cancelled by the lead or the rep
 
 EVENTS = (
     INQUIRY_STORED,
@@ -32,6 +35,9 @@ EVENTS = (
     LEAD_DECIDED,
     TIMELINE_RECORDED,
     TASKS_DUE,
+    MEETING_BOOKED,
+    MEETING_RESCHEDULED,
+    MEETING_CANCELLED,
 )
 
 _flow: dict[str, tuple[Callable, ...]] | None = None

@@ -27,12 +27,14 @@ MANAGER_EDITS = {
     # Connections and subscriptions; "change" on a remote fetch or webhook delivery is the
     # right to retry or replay it (their admin pages add and edit nothing).
     "integrations": ["connection", "subscription", "remotefetch", "webhookdelivery"],
+    "booking": ["bookingsettings", "calendarfeed"],
 }
 READ_ONLY = {
     "leads": ["lead", "inquiry", "leadevent", "attempt", "message", "leadsource", "slapolicy"],
     "routing": ["businessschedule", "weeklyhours", "closedday", "team", "namedaccount", "routingrule", "territory"],
     "cadences": ["cadence", "cadencestep", "enrollment", "plannedstep", "optout"],
     "integrations": ["hookdelivery", "webhookattempt"],
+    "booking": ["bookingsettings", "calendarfeed", "meeting"],
 }
 
 

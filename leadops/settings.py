@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "notifications",
     "webpush",
     "integrations",
+    "booking",
     "pipeline",
     "workspace",
     "reports",
@@ -217,6 +218,12 @@ LEADOPS_PUBLIC_URL = env.str("LEADOPS_PUBLIC_URL", default="http://127.0.0.1:800
 LEADOPS_COMPANY_NAME = env.str("LEADOPS_COMPANY_NAME", default="LeadOps Demo Co")
 LEADOPS_CONTACT_PHONE = env.str("LEADOPS_CONTACT_PHONE", default="+1 212 555 0100")
 LEADOPS_BOOKING_URL = env.str("LEADOPS_BOOKING_URL", default="")
+# Meeting booking (booking app): the lead's own signed link /book/<token>/ replaces the
+# generic LEADOPS_BOOKING_URL in emails; links expire after LEADOPS_BOOKING_LINK_DAYS. Reps'
+# calendar feeds are fetched again when their copy is older than LEADOPS_FREEBUSY_TTL seconds.
+LEADOPS_BOOKING_ENABLED = env.bool("LEADOPS_BOOKING_ENABLED", default=True)
+LEADOPS_BOOKING_LINK_DAYS = env.int("LEADOPS_BOOKING_LINK_DAYS", default=30)
+LEADOPS_FREEBUSY_TTL = env.int("LEADOPS_FREEBUSY_TTL", default=300)
 # The sweeper re-enqueues follow-up work that a lost job left undone.
 LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
 # The rep workspace's websocket: empty means the page's own host (/ws/notifications/);

@@ -15,6 +15,9 @@ import sys
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
@@ -23,13 +26,37 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email, e.g. an ICS invitation ("text/calendar; method=REQUEST")."""
+
+    name: str
+    mime_type: str
+    content: str
+
+    def as_mime(self) -> MIMEBase:
+        main, _, rest = self.mime_type.partition("/")
+        subtype, *params = (part.strip() for part in rest.split(";"))
+        if main == "text":
+            part: MIMEBase = MIMEText(self.content, subtype or "plain", "utf-8")
+        else:
+            part = MIMEApplication(self.content.encode("utf-8"), subtype or "octet-stream")
+        for param in params:
+            key, _, value = param.partition("=")
+            if key and value:
+                part.set_param(key.strip(), value.strip())
+        part.add_header("Content-Disposition", "attachment", filename=self.name)
+        return part
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """What a transport needs: recipient, subject and headers (email only) and body."""
+    """What a transport needs: recipient, subject, headers and attachment (email only) and body."""
 
     recipient: str
     body: str
     subject: str = ""
     headers: tuple[tuple[str, str], ...] = ()
+    attachment: Attachment | None = None
 
 
 class TransportError(Exception):
@@ -60,10 +87,11 @@ class EmailTransport(Transport):
     channel = "email"
 
     def send(self, outgoing: Outgoing) -> str:
+        email = EmailMessage(outgoing.subject, outgoing.body, to=[outgoing.recipient], headers=dict(outgoing.headers))
+        if outgoing.attachment is not None:
+            email.attach(outgoing.attachment.as_mime())
         try:
-            EmailMessage(
-                outgoing.subject, outgoing.body, to=[outgoing.recipient], headers=dict(outgoing.headers)
-            ).send()
+            email.send()
         except smtplib.SMTPRecipientsRefused as error:
             if _all_refused_for_good(error):
                 raise PermanentTransportError(f"recipient refused: {error.recipients}") from error

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from leadops.booking_links import booking_url
 from leadops.timezones import zone
 from leads.choices import AckState, IntakeChannel
 from leads.messaging import deliver_message, one_line
@@ -95,7 +96,8 @@ def _context(lead: Lead, inquiry: Inquiry, now: datetime) -> dict:
         "inquiry_label": INQUIRY_PHRASES.get(inquiry.inquiry_type, "request"),
         "company_name": settings.LEADOPS_COMPANY_NAME,
         "contact_phone": settings.LEADOPS_CONTACT_PHONE,
-        "booking_url": settings.LEADOPS_BOOKING_URL,
+        "booking_url": booking_url(lead.pk),  # the lead's own signed link (leadops/booking_links.py)
+        "rep_name": (lead.owner.get_full_name() or lead.owner.get_username()) if lead.owner_id else "",
         "reference": f"L-{lead.pk}",
     }
 

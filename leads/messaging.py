@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from leadops.queues import enqueue_on_commit
-from leadops.transports import Outgoing, PermanentTransportError, TransportError, transport_for
+from leadops.transports import Attachment, Outgoing, PermanentTransportError, TransportError, transport_for
 from leads.choices import MessageState
 from leads.models import Lead, LeadEvent, Message
 
@@ -55,7 +55,9 @@ def deliver_message(message_id: int) -> bool:
     message = Message.objects.get(pk=message_id)
     try:
         reference = transport_for(message.channel).send(
-            Outgoing(recipient=message.recipient, subject=message.subject, body=message.body)
+            Outgoing(
+                recipient=message.recipient, subject=message.subject, body=message.body, attachment=_attachment(message)
+            )
         )
     except TransportError as error:
         _failed(message, error)
@@ -76,6 +78,12 @@ def deliver_message(message_id: int) -> bool:
         data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
     )
     return True
+
+
+def _attachment(message: Message) -> Attachment | None:
+    if not message.attachment_name:
+        return None
+    return Attachment(name=message.attachment_name, mime_type=message.attachment_type, content=message.attachment)
 
 
 def _failed(message: Message, failure: TransportError) -> None:

@@ -394,6 +394,10 @@ class Message(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField()
+    # One file sent with an email (a meeting's ICS invitation): name, MIME type, text.
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True, help_text='e.g. "text/calendar; method=REQUEST".')
+    attachment = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.PENDING)
     created_at = models.DateTimeField(default=now)
     not_before = models.DateTimeField(default=now, help_text="Earliest send time (retries back off).")

@@ -14,6 +14,8 @@ lookup); the others push after the commit to the owner's group and the team's gr
     attempt.logged, stage.changed, lead.accepted, note.added, inquiry.repeated,
     lead.opted_out, lead.morning_queue,
     lead.not_accepted                   -> "lead.updated"
+    meeting.booked, meeting.rescheduled,
+    meeting.cancelled                   -> the same kind, with the meeting's times (to its rep)
 
 A rep's availability changing (`announce_rep_status`) goes to their teams' groups as
 `{"type": "rep.status", "rep": {...}}`: the managers' live board (board/) shows it.
@@ -55,6 +57,7 @@ UPDATED_KINDS = (
     "lead.not_accepted",
 )
 MOVED_KINDS = ("lead.reassigned", "lead.handed_over", "lead.escalated")
+MEETING_KINDS = ("meeting.booked", "meeting.rescheduled", "meeting.cancelled")  # the booking app
 LEADERSHIP_GROUP = "leadops.leadership"  # open /dashboard/ pages: the live breach counter
 BREACH_COUNTER_KINDS = ("sla.warning", "sla.breached", "stage.changed")  # and a lead's first attempt
 
@@ -188,6 +191,13 @@ def _sla(lead: Lead, event: LeadEvent) -> None:
     push_on_commit(_audience(lead), event.kind, _payload(lead.pk, event))
 
 
+def _meeting(lead: Lead, event: LeadEvent) -> None:
+    """A meeting booked, moved or cancelled: its rep (the owner) hears it with the times."""
+    meeting = {key: event.data.get(key) for key in ("meeting", "starts_at", "ends_at", "rep", "previous_start")}
+    audience = _audience(lead, event.data.get("rep_id") or _user_id(event.data.get("rep")))
+    push_on_commit(audience, event.kind, _payload(lead.pk, event, meeting=meeting))
+
+
 def _updated(lead: Lead, event: LeadEvent) -> None:
     push_on_commit(_audience(lead), "lead.updated", _payload(lead.pk, event))
     if event.kind == "lead.morning_queue":
@@ -201,6 +211,7 @@ HANDLERS: dict[str, Callable[[Lead, LeadEvent], None]] = {
     "sla.warning": _sla,
     "sla.breached": _sla,
     **dict.fromkeys(UPDATED_KINDS, _updated),
+    **dict.fromkeys(MEETING_KINDS, _meeting),
 }
 
 

@@ -7,14 +7,16 @@
                                        └─ time to accept starts (else the next rep)
 
     every timeline event ──> live pushes, and the outbound webhooks it maps to (integrations)
+    meeting booked ──> the plan's calls cancelled, a reminder task before the meeting
 
-The domain apps (leads, routing, cadences) only emit the events of leadops/events.py; this
-table says who follows, in order. Every handler runs inside the emitter's transaction and
+The domain apps (leads, routing, cadences, booking) only emit the events of
+leadops/events.py; this table says who follows, in order. Every handler runs inside the emitter's transaction and
 puts whatever leaves the database (jobs, pushes, messages) on commit."""
 
 from __future__ import annotations
 
-from cadences import progress
+from booking import actions as booking
+from cadences import meeting_steps, progress
 from integrations.webhooks import queue_webhooks
 from leadops import events
 from leadops.queues import enqueue_on_commit
@@ -66,6 +68,26 @@ def stop_cadence(lead, stage, reason) -> None:
     progress.stop_cadence(lead, reason=f"lead {stage}")
 
 
+def meeting_replaces_calls(meeting, at) -> None:
+    """The meeting is the contact: the cadence stops calling (its emails go on)."""
+    meeting_steps.cancel_call_steps(meeting.lead, reason="meeting booked", at=at)
+
+
+def plan_meeting_reminder(meeting, at) -> None:
+    """A reminder task in the rep's plan before the meeting (moved when the meeting moves)."""
+    step = meeting_steps.plan_reminder(
+        meeting.lead,
+        due_at=booking.reminder_due(meeting, at),
+        title=booking.reminder_title(meeting),
+        replaces=meeting.reminder_step_id,
+    )
+    booking.remember_reminder(meeting, step)
+
+
+def drop_meeting_reminder(meeting, at) -> None:
+    meeting_steps.cancel_reminder(meeting.lead, meeting.reminder_step_id, reason="meeting cancelled")
+
+
 FLOW = {
     events.INQUIRY_STORED: (start_inquiry,),
     events.LEAD_ROUTED: (start_escalation_timer, start_acceptance_timer, plan_cadence),
@@ -75,4 +97,7 @@ FLOW = {
     events.LEAD_DECIDED: (stop_cadence,),
     events.TIMELINE_RECORDED: (live.announce, push_alerts.notify, queue_webhooks),
     events.TASKS_DUE: (live.announce_due_tasks, push_alerts.notify_due_tasks),
+    events.MEETING_BOOKED: (meeting_replaces_calls, plan_meeting_reminder),
+    events.MEETING_RESCHEDULED: (plan_meeting_reminder,),
+    events.MEETING_CANCELLED: (drop_meeting_reminder,),
 }

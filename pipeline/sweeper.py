@@ -7,7 +7,7 @@ LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping
 (and a double sweep would only enqueue idempotent jobs twice). Each app sweeps its own
 pending work: acknowledgments and messages (leads), routing, escalation and offers not
 accepted in time (routing), due steps (cadences), pushes to the reps' devices (webpush),
-announced leads to fetch and webhooks to send (integrations)."""
+announced leads to fetch and webhooks to send (integrations), calendar feeds (booking)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import logging
 
 from django.utils import timezone
 
+from booking.sweeper import sweep as sweep_booking
 from cadences.sweeper import sweep as sweep_cadences
 from integrations.sweeper import sweep as sweep_integrations
 from leads.sweeper import sweep as sweep_leads
@@ -33,6 +34,7 @@ def sweep(now=None) -> dict[str, int]:
     counts.update(sweep_cadences(now))
     counts.update(sweep_pushes(now))
     counts.update(sweep_integrations(now))
+    counts.update(sweep_booking(now))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
     return counts

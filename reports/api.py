@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from leadops.roles import sees_all_leads
 from leads.choices import Source, Temperature
 from reports import filters as report_filters
-from reports import metrics
+from reports import meetings
 
 
 class ReadsMetrics(BasePermission):
@@ -46,4 +46,4 @@ class SlaMetrics(APIView):
         filters, errors = report_filters.parse_filters(request.query_params)
         if errors:
             raise ValidationError(errors)
-        return Response(metrics.sla_metrics(filters))
+        return Response(meetings.metrics_body(filters))

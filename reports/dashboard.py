@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from leadops.roles import REPS, sees_all_leads
 from leads.choices import Source, Temperature
 from reports import filters as report_filters
-from reports import metrics, series
+from reports import meetings, metrics, series
 from routing.models import Team
 
 PERIODS = (("7", "Last 7 days", 7), ("30", "Last 30 days", 30), ("90", "Last 90 days", 90), ("all", "All time", None))
@@ -201,6 +201,7 @@ def dashboard_page(request):
         return render(request, "dashboard/dashboard.html", context, status=400)
     board = series.dashboard(filters)
     data, figures = board.metrics, board.figures
+    data["meetings"] = meetings.meeting_metrics(filters.leads())  # as the API gives it
     reps = board.reps
     context |= {
         "board": board,
@@ -229,6 +230,7 @@ def dashboard_page(request):
             "reps": [{"name": rep["name"], "median": rep["median"], "rate": rep["within_sla_rate"]} for rep in reps],
             "targets": {"within_sla": metrics.TARGET_WITHIN_SLA, "hot_seconds": 300},
         },
+        "meetings": meetings.dashboard_card(data["meetings"]),
         "breaches_url": reverse("dashboard-breaches") + ("?" + _non_date_query(query) if query else ""),
         "ws_url": settings.LEADOPS_WS_URL.rstrip("/"),
     }

@@ -8,10 +8,15 @@ the anonymous API answers 401."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from booking.models import Meeting
 from integrations.models import Connection
+from leadops.booking_links import booking_token
 from leads.models import LeadSource
 from routing.models import RoutingRule
 from tests.workspace_kit import api_token, make_lead, make_team
@@ -68,6 +73,16 @@ MATRIX = [
     ("admin: webhook deliveries", "GET", "/admin/integrations/webhookdelivery/", None,
      (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
     ("hook: unsigned request", "POST", "/hooks/generic/{connection_slug}/", None, (401, 401, 401, 401, 401)),
+    # The lead's booking page: no login, the signed link is the key (SPEC §6 /book/{signed-token}/).
+    ("booking page", "GET", "/book/{token}/", None, (200, 200, 200, 200, 200)),
+    ("booking slots", "GET", "/book/{token}/slots.json", None, (200, 200, 200, 200, 200)),
+    ("booking page: forged link", "GET", "/book/{token}x/", None, (404, 404, 404, 404, 404)),
+    ("lead page: cancel the meeting", "POST", "/leads/{lead}/meetings/{meeting}/cancel/", None,
+     (LOGIN, DONE, 404, DONE, 403)),
+    ("lead page: move the meeting", "POST", "/leads/{lead}/meetings/{meeting}/reschedule/", None,
+     (LOGIN, DONE, 404, DONE, 403)),
+    ("lead page: mark attendance", "POST", "/leads/{lead}/meetings/{meeting}/attendance/", None,
+     (LOGIN, DONE, 404, DONE, 403)),
 ]  # fmt: skip
 CASES = [
     pytest.param(persona, method, url, body, expected[index], id=f"{persona}: {label}")
@@ -81,6 +96,10 @@ def world(rep, manager):
     team = make_team(manager=manager, members=[rep])
     lead = make_lead(rep, team=team)
     rule = RoutingRule.objects.create(position=1, name="Everyone")
+    start = timezone.now() + timedelta(days=1)
+    meeting = Meeting.objects.create(
+        lead=lead, rep=rep, starts_at=start, ends_at=start + timedelta(minutes=30), uid="m"
+    )
     partner = LeadSource.objects.create(name="Partner", slug="partner")
     connection = Connection(name="Partner feed", slug="partner-feed", provider="generic", lead_source=partner)
     connection.set_secret("signing_secret", "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQ=")
@@ -91,6 +110,8 @@ def world(rep, manager):
         "team": team.pk,
         "connection": connection.pk,
         "connection_slug": connection.slug,
+        "meeting": meeting.pk,
+        "token": booking_token(lead.pk),
     }
 
 

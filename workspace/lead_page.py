@@ -36,7 +36,9 @@ from workspace.rep_actions import add_note, send_templated_email
 from workspace.views import render_page
 
 TIMELINE_LIMIT = 200
-TIMELINE_HIDDEN = {"owner_id", "message", "inquiry", "sla_policy", "reference", "event", "previous_owner_id"}
+TIMELINE_HIDDEN = {
+    "owner_id", "message", "inquiry", "sla_policy", "reference", "event", "previous_owner_id", "meeting", "rep_id",
+}  # fmt: skip
 EVENT_LABELS = {
     "lead.submitted": "Lead submitted",
     "inquiry.repeated": "Asked again",

@@ -11,7 +11,7 @@
   function refresh() {
     clearTimeout(pending);
     pending = setTimeout(function () {
-      L.refreshParts(['[data-live="head"]', '[data-live="plan"]', '[data-live="timeline"]']).catch(function () {
+      L.refreshParts(['[data-live="head"]', '[data-live="meeting"]', '[data-live="plan"]', '[data-live="timeline"]']).catch(function () {
         L.toast("This lead is no longer yours", "It was handed over or reassigned.", "/queue/", "muted");
       });
     }, 250);

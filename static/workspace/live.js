@@ -196,7 +196,16 @@
     },
     "sla.warning": function (lead) { return "SLA almost gone: " + (lead.name || "L-" + lead.id); },
     "sla.breached": function (lead) { return "SLA breached: " + (lead.name || "L-" + lead.id); },
+    "meeting.booked": function (lead, event) { return "Meeting booked: " + (lead.name || "L-" + lead.id) + meetingTime(event); },
+    "meeting.rescheduled": function (lead, event) { return "Meeting moved: " + (lead.name || "L-" + lead.id) + meetingTime(event); },
+    "meeting.cancelled": function (lead, event) { return "Meeting cancelled: " + (lead.name || "L-" + lead.id) + meetingTime(event); },
   };
+
+  function meetingTime(event) {
+    var start = event.meeting && event.meeting.starts_at ? new Date(event.meeting.starts_at) : null;
+    if (!start || isNaN(start.getTime())) { return ""; }
+    return " · " + start.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  }
 
   function alertIfMine(event) {
     var lead = event.lead;

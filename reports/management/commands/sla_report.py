@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rest_framework.renderers import JSONRenderer
 
 from reports.filters import parse_filters
-from reports.metrics import BUCKETS, NEVER_ATTEMPTED, human_duration, human_rate, sla_metrics
+from reports.meetings import metrics_body
+from reports.metrics import BUCKETS, NEVER_ATTEMPTED, human_duration, human_rate
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         if errors:
             problems = "; ".join(f"--{name}: {' '.join(messages)}" for name, messages in errors.items())
             raise CommandError(problems)
-        metrics = sla_metrics(filters)
+        metrics = metrics_body(filters)  # the API's body: the SPEC metrics and the meetings
         if options["format"] == "json":
             self.stdout.write(JSONRenderer().render(metrics).decode())
             return
