@@ -75,7 +75,6 @@ def instrument(stages: Stages) -> None:
     from cadences import progress
     from leadops import events, push
     from leads import acknowledgments, messaging
-    from leads.actions import record_event  # noqa: F401  (patched on its module below)
     from pipeline import jobs
     from routing import assignment
 

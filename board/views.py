@@ -11,13 +11,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from board.figures import readable_seconds, team_board, teams_for
+from leadops.pages import render_in_viewer_zone
 from leadops.parsing import row_id
 from leadops.roles import is_manager
-from leadops.timezones import viewer_zone
 from leads.models import Lead
 from routing.offers import PassRefused, reassign_to
 
@@ -49,8 +48,7 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
         "within_sla": None if board.today["within_sla"] is None else round(100 * board.today["within_sla"]),
         "board_config": {"team_id": chosen.pk, "ws_url": settings.LEADOPS_WS_URL.rstrip("/")},
     }
-    with timezone.override(viewer_zone(request.user)):
-        return render(request, "board/board.html", context)
+    return render_in_viewer_zone(request, "board/board.html", context)
 
 
 @login_required

@@ -120,3 +120,7 @@ DISQUALIFIED_REASONS = (
     "no budget this year", "not a decision maker", "already bought from a competitor",
     "outside our delivery area", "student project", "looking for a job, not a purchase",
 )  # fmt: skip
+
+# Local hour of day -> relative number of submissions (busiest mid-morning and mid-afternoon).
+WEEKDAY_HOURS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1, 2, 4, 5, 5, 4, 4.5, 5, 4.5, 3.5, 2, 1.4, 1.2, 1.1, 0.9, 0.6, 0.4)
+WEEKEND_HOURS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 0.6, 1, 1.5, 2, 2, 2, 2, 2, 2, 1.8, 1.6, 1.5, 1.5, 1.6, 1.4, 1, 0.6)

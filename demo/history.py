@@ -15,7 +15,6 @@ trace marked "historical". No lead is left due for routing or reassignment.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,9 +29,11 @@ from demo.data import (
     EMEA_CITIES,
     QUALIFIED_REASONS,
     US_CITIES,
+    WEEKDAY_HOURS,
+    WEEKEND_HOURS,
 )
 from demo.history_routing import HistoryRouter
-from demo.people import DemoPeople, ascii_name
+from demo.people import DemoPeople, ascii_name, log_uniform
 from leadops.timezones import zone
 from leads.acknowledgments import skip_reason
 from leads.actions import build_lead  # the intake's lead builder, without its side effects
@@ -44,17 +45,10 @@ from routing.models import BusinessSchedule, Team
 
 SECOND, MINUTE, HOUR, DAY = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
-# Local hour of day -> relative number of submissions (busiest mid-morning and mid-afternoon).
-WEEKDAY_HOURS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1, 2, 4, 5, 5, 4, 4.5, 5, 4.5, 3.5, 2, 1.4, 1.2, 1.1, 0.9, 0.6, 0.4)
-WEEKEND_HOURS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 0.6, 1, 1.5, 2, 2, 2, 2, 2, 2, 1.8, 1.6, 1.5, 1.5, 1.6, 1.4, 1, 0.6)
 # The conversion buckets of SPEC §4: [0, 5 min), [5, 15 min), [15, 60 min), [60 min, ∞).
 RESPONSE_BUCKETS = (5 * MINUTE, 15 * MINUTE, HOUR, timedelta.max)
 # Gaps after the previous attempt (the default hot cadence, SPEC §3.7), in business time.
 ATTEMPT_GAPS = (7 * MINUTE, 20 * MINUTE, 4 * HOUR, 8 * HOUR, 8 * HOUR, 8 * HOUR)
-
-
-def _log_uniform(rng: random.Random, low: float, high: float) -> float:
-    return math.exp(rng.uniform(math.log(low), math.log(high)))
 
 
 @dataclass
@@ -207,11 +201,11 @@ class History:
         if lead.temperature == "cold":
             speed = min(1.0, speed + 0.25)
         if speed < rep.fast:
-            delay = _log_uniform(rng, 20, 290)
+            delay = log_uniform(rng, 20, 290)
         elif speed < 1 - rep.slow:
-            delay = _log_uniform(rng, 300, 3600)
+            delay = log_uniform(rng, 300, 3600)
         else:
-            delay = _log_uniform(rng, 3600, 20 * 3600)
+            delay = log_uniform(rng, 3600, 20 * 3600)
         at = add_business_time(assigned_at, timedelta(seconds=delay), calendar, tz)
         # The odds of reaching and qualifying a lead fall with the wall-clock wait (SPEC §1).
         bucket = next(index for index, limit in enumerate(RESPONSE_BUCKETS) if at - lead.submitted_at < limit)
@@ -273,7 +267,7 @@ class History:
         if rng.random() < 0.6:
             decided_at = lead.first_connected_at + rng.uniform(3, 25) * MINUTE
         else:
-            decided_at = lead.first_connected_at + timedelta(seconds=_log_uniform(rng, 7200, 3 * 86400))
+            decided_at = lead.first_connected_at + timedelta(seconds=log_uniform(rng, 7200, 3 * 86400))
         if roll < qualify:
             if self._decide(plan, Stage.QUALIFIED, decided_at, owner, rng.choice(QUALIFIED_REASONS)):
                 if rng.random() < 0.45:
@@ -294,7 +288,7 @@ class History:
     def _repeat(self, plan: _Plan) -> None:
         """The same person asks again a little later: a new inquiry on the same lead."""
         lead = plan.lead
-        at = lead.submitted_at + timedelta(seconds=_log_uniform(self.rng, 1800, 5 * 86400))
+        at = lead.submitted_at + timedelta(seconds=log_uniform(self.rng, 1800, 5 * 86400))
         if at > self.now - 10 * MINUTE:
             return
         received_at = at + timedelta(seconds=self.rng.uniform(0.2, 2.5))

@@ -3,6 +3,7 @@ ranges reserved for fiction) as they would type them into a form (demo/history.p
 
 from __future__ import annotations
 
+import math
 import random
 import unicodedata
 from datetime import datetime
@@ -33,6 +34,11 @@ def ascii_name(text: str) -> str:
 
 def _valid_numbers(numbers: list[str]) -> list[str]:
     return [number for number in numbers if phonenumbers.is_valid_number(phonenumbers.parse(number))]
+
+
+def log_uniform(rng: random.Random, low: float, high: float) -> float:
+    """A delay between low and high, short ones likelier (uniform on a log scale)."""
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
 
 
 def weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:

@@ -8,18 +8,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 
+from leadops.pages import render_in_viewer_zone
 from leadops.timezones import viewer_zone
 from leads.models import Lead
 from reports.metrics import human_duration, human_rate, rep_rows, summary
 from routing.models import Team
-
-
-def render_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    with timezone.override(viewer_zone(request.user)):
-        return render(request, template, context)
 
 
 def week_start(now: datetime, tz: ZoneInfo) -> datetime:
@@ -59,4 +54,4 @@ def my_stats(request: HttpRequest) -> HttpResponse:
         row["rate_text"] = human_rate(row["within_sla_rate"])
         row["me"] = row["rep"] == user.get_username()
     context.update(mine=card(mine), team=card(team), teams=teams, board=board, target=0.95)
-    return render_page(request, "workspace/stats.html", context)
+    return render_in_viewer_zone(request, "workspace/stats.html", context)

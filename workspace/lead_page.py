@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cadences.models import StepStatus
 from cadences.progress import complete_step, plan_for, task_step
+from leadops.pages import render_in_viewer_zone
 from leadops.roles import is_manager
 from leadops.timezones import zone
 from leads.lifecycle import LifecycleError, change_stage, log_attempt
@@ -33,7 +34,6 @@ from routing.handover import HandoverRefused
 from routing.models import Offer
 from workspace.forms import PASS_REASONS, AttemptForm, EmailForm, HandoverForm, NoteForm, PassForm, StageForm
 from workspace.rep_actions import add_note, send_templated_email
-from workspace.views import render_page
 
 TIMELINE_LIMIT = 200
 TIMELINE_HIDDEN = {
@@ -166,7 +166,7 @@ def _lead_context(request: HttpRequest, lead: Lead, **bound_forms) -> dict:
 @login_required
 def lead_page(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for_page(request, pk)
-    return render_page(request, "workspace/lead.html", _lead_context(request, lead))
+    return render_in_viewer_zone(request, "workspace/lead.html", _lead_context(request, lead))
 
 
 def _done(request: HttpRequest, lead: Lead, text: str, anchor: str = "") -> HttpResponse:
@@ -175,7 +175,9 @@ def _done(request: HttpRequest, lead: Lead, text: str, anchor: str = "") -> Http
 
 
 def _invalid(request: HttpRequest, lead: Lead, **bound_forms) -> HttpResponse:
-    return render_page(request, "workspace/lead.html", _lead_context(request, lead, **bound_forms), status=400)
+    return render_in_viewer_zone(
+        request, "workspace/lead.html", _lead_context(request, lead, **bound_forms), status=400
+    )
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from cadences.progress import due_tasks_for
+from leadops.pages import render_in_viewer_zone
 from leadops.parsing import row_id
 from leadops.roles import LEADERSHIP, REPS, in_group, is_manager, sees_all_leads
 from leadops.timezones import viewer_zone
@@ -32,13 +33,6 @@ MAX_PER_PAGE = 100
 # --- who is looking ------------------------------------------------------------------------------
 
 
-def render_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """A workspace page, its times shown in the viewer's zone (the live-update settings come
-    from the context processor leadops.context_processors.workspace)."""
-    with timezone.override(viewer_zone(request.user)):
-        return render(request, template, context, status=status)
-
-
 # --- landing -------------------------------------------------------------------------------------
 
 
@@ -49,7 +43,9 @@ def start(request: HttpRequest) -> HttpResponse:
     if is_manager(user):
         teams = Team.objects.order_by("name")
         mine = [team for team in teams if team.manager_id == user.pk]
-        return render_page(request, "workspace/start.html", {"teams": mine or list(teams), "all_teams": not mine})
+        return render_in_viewer_zone(
+            request, "workspace/start.html", {"teams": mine or list(teams), "all_teams": not mine}
+        )
     if in_group(user, REPS):
         return redirect("workspace-queue")
     if in_group(user, LEADERSHIP):
@@ -115,7 +111,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "queue_config": config,
         "filtered": bool(filters),
     }
-    return render_page(request, "workspace/queue.html", context)
+    return render_in_viewer_zone(request, "workspace/queue.html", context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
