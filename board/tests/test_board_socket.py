@@ -45,3 +45,4 @@ async def test_a_rep_cannot_open_the_board_socket(rep):
     socket = await board_socket(rep)
     connected, _ = await socket.connect(timeout=5)
     assert not connected
+    await socket.disconnect()  # end the refused consumer: no task outlives the test

@@ -61,6 +61,7 @@ async def test_it_refuses_visitors_who_are_not_signed_in():
     socket = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN])
     connected, _ = await socket.connect(timeout=5)
     assert not connected
+    await socket.disconnect()  # end the refused consumer: no task outlives the test
 
 
 async def test_it_refuses_pages_from_other_sites(rep_cookie):
@@ -69,6 +70,7 @@ async def test_it_refuses_pages_from_other_sites(rep_cookie):
     )
     connected, _ = await socket.connect(timeout=5)
     assert not connected
+    await socket.disconnect()  # end the refused consumer: no task outlives the test
 
 
 @pytest.fixture
@@ -84,8 +86,7 @@ def served_with_any_host(settings):
 async def connects(app, *headers) -> bool:
     socket = WebsocketCommunicator(app, "/ws/notifications/", headers=list(headers))
     connected, _ = await socket.connect(timeout=5)
-    if connected:
-        await socket.disconnect()
+    await socket.disconnect()  # refused or not, the consumer ends here: no task outlives the test
     return connected
 
 
@@ -209,6 +210,7 @@ async def test_a_rep_cannot_open_a_dashboard_socket_nor_hear_the_leadership_grou
     socket = WebsocketCommunicator(application, "/ws/notifications/?page=dashboard", headers=[ORIGIN, rep_cookie])
     connected, _ = await socket.connect(timeout=5)
     assert not connected
+    await socket.disconnect()  # end the refused consumer: no task outlives the test
     workspace = await open_socket(ORIGIN, rep_cookie)
     await workspace.receive_json_from(timeout=5)
     await sync_to_async(send_now)([LEADERSHIP_GROUP], {"type": "dashboard.breaches", "cause": "sla.breached"})
