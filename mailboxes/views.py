@@ -116,7 +116,7 @@ def mailbox_stats(request: HttpRequest) -> HttpResponse:
     result = figures(scope, since, until, tz)
     context = {
         "title": title, "days": days, "periods": PERIODS, "since": since, "until": until, "tz": tz,
-        "card": _card(result), "heat": _heat_rows(result), "hours": range(24), "per_day": result.days[-31:],
+        "card": _card(result), "heat": _heat_rows(result), "hours": range(24), "per_day": result.days[-14:],
         "reps": reps, "teams": teams, "team_id": team_id, "rep_id": rep_id, "manager_view": manager_view,
         "mailboxes": scope, "own_mailbox": Mailbox.objects.filter(owner=user).first(),
     }  # fmt: skip
