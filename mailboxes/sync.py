@@ -133,6 +133,7 @@ def _fail(mailbox: Mailbox, sentence: str) -> str:
 def sync_mailbox(mailbox_id: int) -> str:
     """One run: "ok", "partial", "failed" or "busy" (another run holds the mailbox)."""
     started = timezone.now()
+    previous = Mailbox.objects.filter(pk=mailbox_id).values_list("state", flat=True).first()
     if not claim(mailbox_id, started):
         return "busy"
     mailbox = Mailbox.objects.select_related("owner").get(pk=mailbox_id)
@@ -156,7 +157,7 @@ def sync_mailbox(mailbox_id: int) -> str:
                 mailbox.last_synced_at is None
                 or Lead.objects.filter(received_at__gte=mailbox.last_synced_at - timedelta(minutes=1)).exists()
             )
-            if stored or leads_changed or mailbox.state != SyncState.OK:
+            if stored or leads_changed or previous != SyncState.OK:  # else nothing to rebuild
                 match_contacts(mailbox)
                 rebuild_threads(mailbox)
                 record_touches(mailbox)

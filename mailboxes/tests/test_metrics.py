@@ -168,6 +168,16 @@ def test_it_puts_lead_emails_on_the_timeline_once(week, mailbox, rep):
     assert MailMessage.objects.count() == 18
 
 
+def test_an_email_found_later_is_still_the_first_response(week, mailbox, rep):
+    from leads.lifecycle import log_attempt
+
+    ada = week[0]["ada"]
+    log_attempt(ada, channel="call", outcome="no_answer", by=rep, at=at(0, 10, 30))  # logged before the sync
+    sync_mailbox(mailbox.pk)
+    ada.refresh_from_db()
+    assert ada.first_attempt_at == at(0, 10, 3, 20)  # the email, not the later call
+
+
 def test_it_counts_business_time_in_the_reps_own_hours(week, mailbox, rep):
     from routing.models import WorkingHours
 

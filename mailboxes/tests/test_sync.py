@@ -12,7 +12,7 @@ from django.utils import timezone
 from rq import SimpleWorker
 
 from leadops import queues
-from mailboxes.models import FolderState, Mailbox, MailMessage, Security, SyncState
+from mailboxes.models import FolderState, Mailbox, MailMessage, MailThread, Security, SyncState
 from mailboxes.sweeper import sweep
 from mailboxes.sync import QUEUE, sync_mailbox
 from mailboxes.tests.conftest import connect_mailbox
@@ -50,6 +50,11 @@ def test_it_syncs_only_new_messages(mailbox, dovecot, imap_user):
     assert "7 messages (2 new)" in state(mailbox).status_message
     sent = MailMessage.objects.filter(mailbox=mailbox, folder="sent")
     assert sent.count() == 2 and all(message.outgoing for message in sent)
+
+    threads = set(MailThread.objects.values_list("pk", flat=True))
+    assert sync_mailbox(mailbox.pk) == "ok"  # nothing new: nothing fetched, nothing rebuilt
+    assert "7 messages (0 new)" in state(mailbox).status_message
+    assert set(MailThread.objects.values_list("pk", flat=True)) == threads
 
 
 def test_it_resumes_a_large_mailbox_where_it_stopped(mailbox, dovecot, imap_user, settings):
