@@ -16,6 +16,7 @@ import logging
 from django.utils import timezone
 
 from booking.sweeper import sweep as sweep_booking
+from cadences.sweeper import arm_upcoming as arm_cadence_ticks
 from cadences.sweeper import sweep as sweep_cadences
 from integrations.sweeper import sweep as sweep_integrations
 from leads.sweeper import sweep as sweep_leads
@@ -37,6 +38,8 @@ def sweep(now=None) -> dict[str, int]:
     counts.update(sweep_booking(now))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
+    # Not recovery but the regular arming of the cadence ticks of the next minutes.
+    arm_cadence_ticks(now)
     return counts
 
 
