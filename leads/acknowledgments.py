@@ -152,7 +152,7 @@ def acknowledge_inquiry(inquiry_id: int) -> int:
     with transaction.atomic():
         inquiry = (
             Inquiry.objects.select_for_update(of=("self",))
-            .select_related("lead")
+            .select_related("lead", "lead__owner")  # the owner's name is in the message
             .filter(pk=inquiry_id, ack_state=AckState.PENDING)
             .first()
         )

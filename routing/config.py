@@ -94,6 +94,20 @@ def rep_calendars(profile_ids: list[int], day) -> dict[int, tuple[dict, list, li
     return cached(("rep_calendars", tuple(sorted(profile_ids)), day), load)
 
 
+def fresh_cached(key, load):
+    """`load()` cached in the process like the routing configuration, and dropped the same
+    way when any process edits what forget_on_change watches (other apps connect their
+    read-mostly models to it: the cadences' definitions)."""
+    _fresh()
+    return cached(key, load)
+
+
+def team_schedule_id(team_id: int):
+    """The business schedule of a team (None: the default hours)."""
+    schedules = fresh_cached("team_schedules", lambda: dict(Team.objects.values_list("pk", "schedule_id")))
+    return schedules.get(team_id)
+
+
 def forget_on_change(**kwargs) -> None:
     """A routing rule, a team's members or a rep's hours, leave or territories changed
     (signals connected in routing/apps.py): this process re-reads them at once, the
