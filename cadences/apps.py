@@ -15,3 +15,9 @@ class CadencesConfig(AppConfig):
         for model in (Cadence, CadenceStep):
             post_save.connect(forget_on_change, sender=model, dispatch_uid=f"forget-config-{model.__name__}")
             post_delete.connect(forget_on_change, sender=model, dispatch_uid=f"forget-config-del-{model.__name__}")
+
+        # The acknowledgment's translated versions live with the cadences' templates.
+        from cadences.translations import acknowledgment_version
+        from leads.acknowledgments import register_translations
+
+        register_translations(acknowledgment_version)

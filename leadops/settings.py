@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leadops.languages.UserLanguageMiddleware",  # profile, cookie, Accept-Language (README "Languages")
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leadops.context_processors.workspace",
+                "leadops.context_processors.languages",
             ],
         },
     },
@@ -174,7 +176,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# README "Languages": the UI, the hosted form and the messages to leads; catalogs in locale/.
+LANGUAGES = [("en", "English"), ("ms", "Malay"), ("id", "Indonesian")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from leadops.accounts import PublicLinkPasswordResetView
+from leadops.languages import switch_language
 
 handler404 = "leadops.views.page_not_found"  # JSON under /api/
 
@@ -18,6 +19,7 @@ urlpatterns = [
     # Reset links on LEADOPS_PUBLIC_URL, whatever the Host header (before the stock route).
     path("accounts/password_reset/", PublicLinkPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),  # sign in, out, password reset
+    path("language/", switch_language, name="switch-language"),  # the switcher (README "Languages")
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("leads.urls")),
     path("", include("workspace.urls")),
