@@ -27,6 +27,7 @@ CONTEXT_KEYS = ("page_id", "form_id", "ad_id", "adgroup_id", "created_time")
 class MetaAdapter(Adapter):
     provider = "meta"
     fetches = True
+    handshakes = True
 
     def handshake(self, request, connection):
         mode = request.GET.get("hub.mode", "")
