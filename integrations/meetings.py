@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from integrations.choices import HookOutcome
+from integrations.providers.base import plain_text
 from integrations.providers.scheduling import BOOKED, CANCELLED, RESCHEDULED, SchedulerEvent
 from leads.enrichment import PhoneParseError, normalize_email, parse_phone
 from leads.models import Lead
@@ -56,16 +57,16 @@ def recorder() -> Callable:
 def matching_lead(fields: dict) -> int | None:
     """The invitee's lead: the latest non-junk lead with that email, else with that phone."""
     leads = Lead.objects.filter(junk=False).order_by("-submitted_at", "-pk")
-    email = fields.get("email")
-    if isinstance(email, str) and "@" in email:
+    email = plain_text(fields["email"]) if isinstance(fields.get("email"), str) else ""
+    if "@" in email and len(email) <= 254:
         found = leads.filter(email_normalized=normalize_email(email)).values_list("pk", flat=True).first()
         if found:
             return found
-    phone = fields.get("phone")
-    if isinstance(phone, str | int) and str(phone).strip():
-        country = fields.get("country") if isinstance(fields.get("country"), str) else ""
+    phone = plain_text(str(fields["phone"]))[:40] if isinstance(fields.get("phone"), str | int) else ""
+    if phone.strip():
+        country = plain_text(fields["country"]) if isinstance(fields.get("country"), str) else ""
         try:
-            e164 = parse_phone(str(phone), country.upper()[:2]).e164
+            e164 = parse_phone(phone, country.upper()[:2]).e164
         except PhoneParseError:
             return None
         return leads.filter(phone_e164=e164).values_list("pk", flat=True).first()

@@ -118,6 +118,16 @@ def text(value) -> str:
     return plain_text(str(value)).strip()[:100]
 
 
+def as_dict(value) -> dict:
+    """A provider's object, or {} when it sent something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value) -> list:
+    """A provider's list, or [] when it sent something else there."""
+    return value if isinstance(value, list) else []
+
+
 def get_json(url: str, headers: dict[str, str]) -> dict:
     """GET a provider's API; the JSON object it answers, or FetchError."""
     try:

@@ -8,7 +8,7 @@ moves the meeting recorded for the old uid."""
 
 from __future__ import annotations
 
-from integrations.providers.base import Adapter, Incoming, PayloadError, header, plain_text, text
+from integrations.providers.base import Adapter, Incoming, PayloadError, as_dict, header, plain_text, text
 from integrations.providers.scheduling import BOOKED, CANCELLED, RESCHEDULED, SchedulerEvent, moment, span
 from integrations.signatures import check_calcom
 
@@ -25,13 +25,14 @@ class CalcomAdapter(Adapter):
     def meeting(self, payload) -> SchedulerEvent | None:
         if not isinstance(payload, dict) or not isinstance(payload.get("payload"), dict):
             raise PayloadError("Expected a Cal.com webhook: {triggerEvent, payload: {uid, startTime, attendees}}.")
-        action, booking = ACTIONS.get(payload.get("triggerEvent")), payload["payload"]
+        trigger, booking = payload.get("triggerEvent"), payload["payload"]
+        action = ACTIONS.get(trigger) if isinstance(trigger, str) else None
         if action is None:
             return None  # PING, MEETING_ENDED, BOOKING_REQUESTED...: not a booking change
         external_id = text(booking.get("uid"))
         if not external_id:
             raise PayloadError("A Cal.com booking without its uid.")
-        organizer = booking.get("organizer") if isinstance(booking.get("organizer"), dict) else {}
+        organizer = as_dict(booking.get("organizer"))
         event = SchedulerEvent(
             action=action, external_id=external_id, invitee=attendee_lead(external_id, booking),
             previous_external_id=text(booking.get("rescheduleUid") or booking.get("fromReschedule") or ""),

@@ -8,7 +8,7 @@ invitee; the cancellation of a rescheduled invitee is not a cancellation and is 
 
 from __future__ import annotations
 
-from integrations.providers.base import Adapter, Incoming, PayloadError, header, plain_text, text
+from integrations.providers.base import Adapter, Incoming, PayloadError, as_dict, as_list, header, plain_text, text
 from integrations.providers.scheduling import BOOKED, CANCELLED, RESCHEDULED, SchedulerEvent, moment, span
 from integrations.signatures import check_calendly
 
@@ -26,16 +26,16 @@ class CalendlyAdapter(Adapter):
         if not isinstance(payload, dict) or not isinstance(payload.get("payload"), dict):
             raise PayloadError("Expected a Calendly webhook: {event, payload: {uri, email, scheduled_event}}.")
         kind, invitee = payload.get("event"), payload["payload"]
-        if kind not in ("invitee.created", "invitee.canceled"):
+        if not isinstance(kind, str) or kind not in ("invitee.created", "invitee.canceled"):
             return None  # routing forms and other events are not bookings
         if kind == "invitee.canceled" and invitee.get("rescheduled") is True:
             return None  # the new invitee's invitee.created moves the meeting
         external_id = plain_text(invitee.get("uri") or "")[:300] if isinstance(invitee.get("uri"), str) else ""
         if not external_id:
             raise PayloadError("A Calendly invitee without its uri.")
-        scheduled = invitee.get("scheduled_event") if isinstance(invitee.get("scheduled_event"), dict) else {}
-        hosts = [item for item in scheduled.get("event_memberships") or [] if isinstance(item, dict)]
-        cancellation = invitee.get("cancellation") if isinstance(invitee.get("cancellation"), dict) else {}
+        scheduled = as_dict(invitee.get("scheduled_event"))
+        hosts = [item for item in as_list(scheduled.get("event_memberships")) if isinstance(item, dict)]
+        cancellation = as_dict(invitee.get("cancellation"))
         event = SchedulerEvent(
             action=CANCELLED if kind == "invitee.canceled" else RESCHEDULED if invitee.get("old_invitee") else BOOKED,
             external_id=external_id, invitee=invitee_lead(external_id, invitee, scheduled),
@@ -58,16 +58,16 @@ class CalendlyAdapter(Adapter):
 def invitee_lead(external_id: str, invitee: dict, scheduled: dict) -> Incoming:
     """The invitee as an intake document: its own fields, a phone from the SMS reminder
     number or a phone-call location, and the answers to the booking questions as text."""
-    location = scheduled.get("location") if isinstance(scheduled.get("location"), dict) else {}
-    phone = invitee.get("text_reminder_number") or (
-        location.get("location") if location.get("type") in PHONE_LOCATIONS else ""
+    location = as_dict(scheduled.get("location"))
+    phone = text(invitee.get("text_reminder_number")) or (
+        text(location.get("location")) if location.get("type") in PHONE_LOCATIONS else ""
     )
     answers = {
         plain_text(str(item.get("question")))[:100]: plain_text(str(item.get("answer")))
-        for item in invitee.get("questions_and_answers") or []
+        for item in as_list(invitee.get("questions_and_answers"))
         if isinstance(item, dict) and item.get("question") and item.get("answer")
     }
-    document = {**invitee, "phone": phone or "", "answers_text": "\n".join(f"{q}: {a}" for q, a in answers.items())}
+    document = {**invitee, "phone": phone, "answers_text": "\n".join(f"{q}: {a}" for q, a in answers.items())}
     extra = {"calendly": {"invitee": external_id, "event": text(scheduled.get("uri")) if scheduled.get("uri") else "",
                           "event_name": text(scheduled.get("name"))}, "answers": answers}  # fmt: skip
     return Incoming(provider_id=external_id, document=document, extra=extra)

@@ -20,7 +20,17 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
 
-from integrations.providers.base import Adapter, FetchError, Incoming, PayloadError, get_json, header, text
+from integrations.providers.base import (
+    Adapter,
+    FetchError,
+    Incoming,
+    PayloadError,
+    as_dict,
+    as_list,
+    get_json,
+    header,
+    text,
+)
 from integrations.signatures import check_linkedin, linkedin_challenge_response
 
 CONTEXT_KEYS = ("notificationId", "leadType", "occurredAt", "leadGenForm")
@@ -87,7 +97,7 @@ class LinkedInAdapter(Adapter):
                    "X-Restli-Protocol-Version": "2.0.0"}  # fmt: skip
         base = settings.LINKEDIN_API_URL.rstrip("/")
         response = get_json(f"{base}/rest/leadFormResponses/{urllib.parse.quote(provider_id, safe='')}", headers)
-        if not isinstance((response.get("formResponse") or {}).get("answers"), list):
+        if not isinstance(as_dict(response.get("formResponse")).get("answers"), list):
             raise FetchError("the leadFormResponses reply has no formResponse.answers")
         form_id = form_id_of(response.get("versionedLeadGenFormUrn", "")) or form_id_of(context.get("leadGenForm", ""))
         if not form_id:
@@ -99,7 +109,7 @@ class LinkedInAdapter(Adapter):
         """A pasted sample: {"response": <leadFormResponses reply>, "form": <leadForms reply>}."""
         if not isinstance(payload, dict) or not isinstance(payload.get("response"), dict):
             raise PayloadError('Paste {"response": <a leadFormResponses reply>, "form": <its leadForms reply>}.')
-        form = payload.get("form") if isinstance(payload.get("form"), dict) else {}
+        form = as_dict(payload.get("form"))
         return lead_from_response(text(payload["response"].get("id")) or "sample", payload["response"], form, {})
 
 
@@ -107,22 +117,19 @@ def _localized(value) -> str:
     """LinkedIn's {"localized": {"en_US": "..."}} (or a plain string)."""
     if isinstance(value, str):
         return value
-    localized = value.get("localized") if isinstance(value, dict) else None
-    if isinstance(localized, dict):
-        return next((item for item in localized.values() if isinstance(item, str)), "")
-    return ""
+    localized = as_dict(as_dict(value).get("localized"))
+    return next((item for item in localized.values() if isinstance(item, str)), "")
 
 
 def _questions(form: dict) -> dict[str, dict]:
     """questionId -> {key, options}: the key is the predefined field (EMAIL, FIRST_NAME...)
     or else the question's name; options map a choice's id to its text."""
-    questions = ((form.get("content") or {}).get("questions")) if isinstance(form, dict) else None
     found = {}
-    for question in questions if isinstance(questions, list) else []:
+    for question in as_list(as_dict(as_dict(form).get("content")).get("questions")):
         if not isinstance(question, dict) or text(question.get("questionId")) == "":
             continue
-        details = (question.get("questionDetails") or {}).get("multipleChoiceQuestionDetails") or {}
-        options = {text(option.get("id")): _localized(option.get("text")) for option in details.get("options") or []
+        details = as_dict(as_dict(question.get("questionDetails")).get("multipleChoiceQuestionDetails"))
+        options = {text(option.get("id")): _localized(option.get("text")) for option in as_list(details.get("options"))
                    if isinstance(option, dict)}  # fmt: skip
         key = text(question.get("predefinedField")) or text(question.get("name")) or text(question.get("questionId"))
         found[text(question.get("questionId"))] = {"key": key, "options": options}
@@ -137,7 +144,7 @@ def _answer(details, options: dict) -> str:
         return value if isinstance(value, str) else ""
     choice = details.get("multipleChoiceAnswer")
     if isinstance(choice, dict):
-        return ", ".join(options.get(text(option), text(option)) for option in choice.get("options") or [])
+        return ", ".join(options.get(text(option), text(option)) for option in as_list(choice.get("options")))
     return ""
 
 
@@ -146,7 +153,7 @@ def lead_from_response(provider_id: str, response: dict, form: dict, context: di
     submission time and the campaign."""
     questions = _questions(form)
     document, answers = {}, {}
-    for item in response.get("formResponse", {}).get("answers") or []:
+    for item in as_list(as_dict(response.get("formResponse")).get("answers")):
         if not isinstance(item, dict):
             continue
         question = questions.get(text(item.get("questionId")), {"key": text(item.get("questionId")), "options": {}})
@@ -157,8 +164,8 @@ def lead_from_response(provider_id: str, response: dict, form: dict, context: di
     submitted = response.get("submittedAt")
     if isinstance(submitted, int) and not isinstance(submitted, bool) and 0 < submitted < 1e14:
         document["submitted_at"] = datetime.fromtimestamp(submitted / 1000, UTC).isoformat()
-    metadata = (response.get("leadMetadata") or {}).get("sponsoredLeadMetadata") or {}
-    campaign = urn_id(metadata.get("campaign")) if isinstance(metadata, dict) else ""
+    metadata = as_dict(as_dict(response.get("leadMetadata")).get("sponsoredLeadMetadata"))
+    campaign = text(urn_id(metadata.get("campaign")))
     if campaign:
         document["campaign"] = campaign
     ids = {"form_id": form_id_of(response.get("versionedLeadGenFormUrn", "")), "campaign": campaign,

@@ -120,6 +120,7 @@ def test_a_signed_notification_makes_one_lead_fetched_routed_and_acknowledged(
     assert lead.inquiries.get().ack_state == AckState.DONE and mail.outbox[0].to == ["kj@orbits.dev"]
     delivery.refresh_from_db()
     assert delivery.outcome == "accepted" and delivery.lead_id == lead.pk
+    assert f"matched the {reading.split(',')[0]}" in delivery.detail  # still said once the lead is fetched
 
 
 def test_a_replayed_notification_is_answered_200_without_a_second_fetch_or_lead(
