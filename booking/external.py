@@ -103,6 +103,9 @@ def _book(provider, external_id, lead_id, starts_at, ends_at, host_email, now) -
     if lead_id is None:
         return Recorded(IGNORED, detail="no lead for this meeting")
     lead = _lock(lead_id)
+    first = _find(provider, external_id)  # the same event, delivered twice at once: the other came first
+    if first is not None:
+        return Recorded(REPLAY, first.pk, lead.pk, "already recorded")
     if lead.junk:
         return Recorded(CLOSED, lead_id=lead.pk, detail=f"lead L-{lead.pk} is junk ({lead.junk_reason or 'junk'})")
     host = _host(host_email)

@@ -8,11 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
+from booking import actions
+from booking.actions import EXTERNAL, BookingError
 from booking.external import record_external_meeting
 from booking.models import Meeting
 from booking.tests.conftest import ny
 from conftest import postgresql_only
+from leadops.booking_links import booking_path
 from leads.models import LeadEvent
 from tests.workspace_kit import make_lead
 
@@ -77,3 +81,22 @@ def test_a_leadops_meeting_is_not_touched_by_the_external_one(lead, book):
     own.refresh_from_db()
     assert own.is_booked and own.external_id == ""
     assert Meeting.objects.get(external_id="inv-4").status == "cancelled"
+
+
+def test_a_meeting_booked_elsewhere_is_changed_there_not_in_leadops(lead, rep, clock, client):
+    """A move or cancellation in LeadOps would never reach Calendly: both pages say where to
+    change it, and the actions refuse."""
+    recorded = record(lead, "inv-5", ny(24, 10))
+    with pytest.raises(BookingError) as refused:
+        actions.cancel(recorded.meeting_id, by_label="rep.one")
+    assert refused.value.code == EXTERNAL and "Calendly or Cal.com" in str(refused.value)
+    with pytest.raises(BookingError):
+        actions.reschedule(recorded.meeting_id, ny(24, 11), by_label="rep.one")
+    with pytest.raises(BookingError):  # the lead's own link cannot move it either
+        actions.book(lead.pk, ny(24, 11))
+    assert Meeting.objects.get().starts_at == ny(24, 10)
+    client.force_login(rep)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Booked in Calendly: reschedule or cancel it there" in page and "meeting-reschedule" not in page
+    public = Client().get(booking_path(lead.pk)).content.decode()
+    assert "You booked this call in Calendly" in public and "cancel-meeting" not in public
