@@ -183,3 +183,13 @@ def test_the_admin_shows_when_linkedin_last_validated_the_hook(client, manager, 
     client.get(HOOK, {"challengeCode": "c0de"})
     page = client.get(f"/admin/integrations/connection/{linkedin.pk}/change/").content.decode()
     assert "0 min ago" in page and "Never" not in page
+
+
+def test_a_test_lead_is_stored_but_not_routed(deliver, linkedin, stand_in, routable, run_all_jobs):
+    stand_in.reply(RESPONSE_PATH, (200, {**LEAD_RESPONSE, "testLead": True}))
+    body = dumps(notification())
+    deliver(HOOK, body, linkedin_signed(body))
+    run_all_jobs()
+    lead = Lead.objects.get()
+    assert lead.junk and lead.junk_reason == "test lead" and lead.owner is None
+    assert HookDelivery.objects.get().outcome == "test"
