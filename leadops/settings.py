@@ -280,6 +280,8 @@ LEADOPS_SECRETS_KEY = env.list("LEADOPS_SECRETS_KEY", default=[])
 # Where lead details are fetched from (tests point these at a local stand-in server).
 META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
 HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="https://api.hubapi.com")
+LINKEDIN_API_URL = env.str("LINKEDIN_API_URL", default="https://api.linkedin.com")
+LINKEDIN_API_VERSION = env.str("LINKEDIN_API_VERSION", default="202511")  # the LinkedIn-Version header
 # Outbound calls (fetches, webhooks) give up after this many seconds; outbound webhook URLs
 # must be https unless LEADOPS_WEBHOOK_ALLOW_HTTP (default: DEBUG).
 LEADOPS_OUTBOUND_TIMEOUT = env.float("LEADOPS_OUTBOUND_TIMEOUT", default=5.0)
