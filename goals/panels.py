@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -32,7 +33,14 @@ def my_stats_panel(request, *, now: datetime, **_context) -> str:
 
 
 def dashboard_panel(request, *, filters, now: datetime, **_context) -> str:
-    boards = [progress.board(goal, request.user, now) for goal in progress.goals_for(request.user)]
+    """Goals always show their own current period; the dashboard's team and rep filters
+    pick which goals (a team's goals, and the goals of that team's reps)."""
+    goals = progress.goals_for(request.user)
+    if filters.team_id:
+        goals = goals.filter(Q(team_id=filters.team_id) | Q(rep__teams=filters.team_id)).distinct()
+    if filters.rep_id:
+        goals = goals.filter(Q(rep_id=filters.rep_id) | Q(team__members=filters.rep_id)).distinct()
+    boards = [progress.board(goal, request.user, now) for goal in goals]
     month = feedback.month_of(now)
     context = {
         "boards": boards,

@@ -84,3 +84,16 @@ def test_a_reps_own_goal_and_the_minimum_number_of_leads(client, week_so_far, ea
 def test_visitors_sign_in_first(client):
     response = client.get("/goals/leaderboard/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_dashboard_shows_the_goals_of_the_team_it_is_filtered_on(client, week_so_far, east, ava, leader):
+    west = make_team("West")
+    goal_for(east, "ranks", name="East speed", target=3)
+    goal_for(west, "names", name="West speed")
+    client.force_login(leader)
+    html = client.get("/dashboard/").content.decode()
+    assert "East speed" in html and "West speed" in html
+    assert "Ava Adams" in html  # leadership sees names, whatever the goal's privacy
+    html = client.get(f"/dashboard/?team={east.pk}").content.decode()
+    assert "East speed" in html and "West speed" not in html
+    assert "1 of 2 on target" in html  # Ava (1 min) is, Ben (4 min) is not
