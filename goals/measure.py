@@ -122,6 +122,16 @@ def team_figure(goal: Goal, first: date, end: date | datetime, now: datetime) ->
 
 # --- how people read them -----------------------------------------------------------------------
 
+METRIC_NAMES = {
+    Metric.MEDIAN_RESPONSE: "median time to first response",
+    Metric.WITHIN_SLA: "leads first contacted within SLA",
+    Metric.ATTEMPTS_48H: "attempts per lead in the first 48 h",
+}
+
+
+def metric_name(goal: Goal) -> str:
+    return METRIC_NAMES.get(goal.metric, goal.metric)
+
 
 def value_text(goal: Goal, value: float | None) -> str:
     if value is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
@@ -48,6 +48,14 @@ class Board:
     rows: list[Standing]
     names_hidden: bool
     awards: list[dict]
+
+    @property
+    def last(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def metric_name(self) -> str:
+        return measure.metric_name(self.goal)
 
     @property
     def on_target(self) -> int:
@@ -137,7 +145,7 @@ def recent_awards(goal: Goal, viewer, names_hidden: bool, limit: int = 10) -> li
             "name": person_name(given.rep) if (given.rep_id == viewer.pk or not names_hidden) else HIDDEN_NAME,
             "me": given.rep_id == viewer.pk,
             "period_start": given.period_start,
-            "period_end": given.period_end,
+            "period_last": given.period_end - timedelta(days=1),
             "value": measure.value_text(goal, given.value),
         }
         for given in awards
