@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -93,7 +94,7 @@ def lead_survey(request: HttpRequest, token: str) -> HttpResponse:
         lead = lead_for(token)
     except LinkProblem as problem:
         return render(request, "goals/lead_survey.html", {"problem": problem}, status=problem.status)
-    context = {"lead": lead}
+    context = {"lead": lead, "company_name": settings.LEADOPS_COMPANY_NAME}
     if LeadSurveyAnswer.objects.filter(lead=lead).exists():
         return render(request, "goals/lead_survey.html", context | {"answered": True}, status=409 if
                       request.method == "POST" else 200)  # fmt: skip
