@@ -25,14 +25,15 @@ from leadops.push import push_on_commit, user_group
 
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=62)  # days further back are never closed late (a goal's start, an outage)
+MAX_SPANS = 60  # per run: a goal started weeks back catches up over a few sweeps, each kept short
 AWARD_EVENT = "reward.awarded"
 
 
 def run(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"goal_spans_closed": 0, "rewards_awarded": 0}
-    for goal in Goal.objects.filter(active=True).select_related("reward"):
-        closed, awarded = close_goal(goal, now)
+    for goal in Goal.objects.filter(active=True).select_related("reward").order_by("pk"):
+        closed, awarded = close_goal(goal, now, MAX_SPANS - counts["goal_spans_closed"])
         counts["goal_spans_closed"] += closed
         counts["rewards_awarded"] += awarded
     counts["lead_surveys"] = send_due_surveys(now)
@@ -59,9 +60,9 @@ def closed_spans(goal: Goal, now: datetime) -> list[tuple[str, date, date]]:
     return spans
 
 
-def close_goal(goal: Goal, now: datetime) -> tuple[int, int]:
+def close_goal(goal: Goal, now: datetime, limit: int = MAX_SPANS) -> tuple[int, int]:
     closed = awarded = 0
-    for span, first, end in closed_spans(goal, now):
+    for span, first, end in closed_spans(goal, now)[: max(limit, 0)]:
         awarded += record(goal, span, first, end, now)
         closed += 1
     return closed, awarded

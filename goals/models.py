@@ -159,7 +159,8 @@ class GoalClosing(models.Model):
 
 
 class Award(models.Model):
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="awards")
+    # PROTECT: a goal that gave rewards is made inactive, not deleted, so the reps keep them.
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="awards")
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="awards")
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="awards")
     period_start = models.DateField()

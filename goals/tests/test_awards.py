@@ -84,3 +84,22 @@ def test_two_workers_closing_the_same_week_at_once_give_one_award(east, ava, ben
     assert sum(result["rewards_awarded"] for result in results) == 2  # Ava's and Ben's, once each
     assert Award.objects.count() == 2
     assert GoalResult.objects.filter(span="period").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_goal_started_weeks_ago_catches_up_over_a_few_sweeps(east, ava, ben, speed_goal, monkeypatch):
+    monkeypatch.setattr(closing, "MAX_SPANS", 5)
+    Goal.objects.filter(pk=speed_goal.pk).update(starts_on=date(2026, 11, 2))  # four weeks before 30 Nov
+    runs = [closing.run(ny(30, 1))["goal_spans_closed"] for _ in range(8)]
+    assert runs == [5, 5, 5, 5, 5, 5, 2, 0]  # 28 days and 4 weeks, five at a time, then nothing left
+    assert GoalClosing.objects.filter(span="period").count() == 4
+
+
+@pytest.mark.django_db
+def test_a_goal_that_gave_rewards_cannot_be_deleted_in_the_admin(client, manager, east, ava, ben, speed_goal):
+    fast_week(east, ava, ben)
+    closing.record(speed_goal, "period", *WEEK, ny(30, 1))
+    client.force_login(manager)
+    response = client.post(f"/admin/goals/goal/{speed_goal.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 200 and "Cannot delete goal" in response.content.decode()
+    assert Goal.objects.filter(pk=speed_goal.pk).exists() and Award.objects.count() == 2
