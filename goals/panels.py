@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from goals import feedback, progress
+from goals import feedback, measure, progress
 from goals.models import Award
 from leadops.roles import REPS, in_group
 
@@ -41,6 +41,9 @@ def dashboard_panel(request, *, filters, now: datetime, **_context) -> str:
     if filters.rep_id:
         goals = goals.filter(Q(rep_id=filters.rep_id) | Q(team__members=filters.rep_id)).distinct()
     boards = [progress.board(goal, request.user, now) for goal in goals]
+    for board in boards:  # the goal's own figure over all its reps' leads this period
+        whole = measure.team_figure(board.goal, board.first, now, now)
+        board.whole = {"value": measure.value_text(board.goal, whole.value), "met": whole.met, "leads": whole.leads}
     month = feedback.month_of(now)
     context = {
         "boards": boards,

@@ -97,3 +97,19 @@ def test_the_dashboard_shows_the_goals_of_the_team_it_is_filtered_on(client, wee
     html = client.get(f"/dashboard/?team={east.pk}").content.decode()
     assert "East speed" in html and "West speed" not in html
     assert "1 of 2 on target" in html  # Ava (1 min) is, Ben (4 min) is not
+    # The team's own median over both leads, as the metrics API gives it for the team: 150 s.
+    api = client.get(f"/api/v1/metrics/sla?since=2026-11-23&team={east.pk}").json()
+    assert api["time_to_first_response"]["median"] == 150.0
+    assert "The team so far: <strong>2m 30s</strong> over 2 leads" in html
+
+
+@pytest.mark.parametrize(
+    ("metric", "target", "value", "met"),
+    [("median_response", 3, 150.0, True), ("within_sla", 95, 0.5, False), ("attempts_48h", 1, 1.0, True)],
+)
+def test_the_teams_own_figure_for_each_metric(week_so_far, east, metric, target, value, met):
+    from goals import measure
+
+    goal = goal_for(east, "names", metric=metric, target=target)
+    whole = measure.team_figure(goal, date(2026, 11, 23), ny(23, 12), ny(23, 12))
+    assert (whole.leads, whole.value, whole.met) == (2, value, met)  # Ava in 1 min (in time), Ben in 4 (late)
