@@ -11,7 +11,8 @@ announced leads to fetch and webhooks to send (integrations), calendar feeds (bo
 
 Apps above the pipeline add their own periodic work with `register()` from their
 AppConfig.ready() (goals: closing goal periods and awarding rewards, survey links); it
-runs at the end of each sweep, under the same lock."""
+runs at the end of each sweep, under the same lock. One that fails is logged and retried by
+the next sweep: it never stops the others, nor the SLA watch that follows."""
 
 from __future__ import annotations
 
@@ -48,7 +49,10 @@ def sweep(now=None) -> dict[str, int]:
     counts.update(sweep_integrations(now))
     counts.update(sweep_booking(now))
     for task in _registered:
-        counts.update(task(now))
+        try:
+            counts.update(task(now))
+        except Exception:
+            log.exception("periodic work %s failed; the next sweep tries again", getattr(task, "__qualname__", task))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
     return counts
