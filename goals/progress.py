@@ -37,6 +37,7 @@ class Standing:
     share: float
     streak: int
     badges: list[str] = field(default_factory=list)
+    hidden: bool = False  # ranks only: the name is not shown to this viewer
 
 
 @dataclass
@@ -116,9 +117,10 @@ def board(goal: Goal, viewer, now: datetime) -> Board:
     for rep_id, figure in sorted(figures.items(), key=lambda item: (measure.better_first(goal, item[1].value),
                                                                     person_name(users[item[0]]))):  # fmt: skip
         me = rep_id == viewer.pk
+        hidden = names_hidden and not me
         rows.append(
             Standing(
-                rank=None, rep_id=rep_id, name=person_name(users[rep_id]) if me or not names_hidden else HIDDEN_NAME,
+                rank=None, rep_id=rep_id, name=HIDDEN_NAME if hidden else person_name(users[rep_id]), hidden=hidden,
                 me=me, leads=figure.leads, value=figure.value, value_text=measure.value_text(goal, figure.value),
                 measured=figure.measured, met=figure.met, share=measure.progress_share(goal, figure.value),
                 streak=streak.get(rep_id, 0), badges=badges.get(rep_id, []),
@@ -137,19 +139,21 @@ def board(goal: Goal, viewer, now: datetime) -> Board:
 
 def recent_awards(goal: Goal, viewer, names_hidden: bool, limit: int = 10) -> list[dict]:
     awards = Award.objects.filter(goal=goal).select_related("reward", "rep")[:limit]
-    return [
-        {
+    rows = []
+    for given in awards:
+        hidden = names_hidden and given.rep_id != viewer.pk
+        rows.append({
             "badge": given.reward.badge or "★",
             "reward": given.reward.name,
-            "bonus_note": given.reward.bonus_note if (given.rep_id == viewer.pk or not names_hidden) else "",
-            "name": person_name(given.rep) if (given.rep_id == viewer.pk or not names_hidden) else HIDDEN_NAME,
+            "bonus_note": "" if hidden else given.reward.bonus_note,
+            "name": HIDDEN_NAME if hidden else person_name(given.rep),
+            "hidden": hidden,
             "me": given.rep_id == viewer.pk,
             "period_start": given.period_start,
             "period_last": given.period_end - timedelta(days=1),
             "value": measure.value_text(goal, given.value),
-        }
-        for given in awards
-    ]
+        })  # fmt: skip
+    return rows
 
 
 def my_goals(user, now: datetime) -> list[dict]:
