@@ -48,7 +48,7 @@ def survey_url(lead_id: int) -> str:
 
 def due_leads(now: datetime):
     delay = timedelta(minutes=settings.LEADOPS_LEAD_SURVEY_DELAY_MINUTES)
-    connected = Attempt.objects.filter(lead=OuterRef("pk"), outcome=AttemptOutcome.CONNECTED)
+    connected = Attempt.objects.filter(lead=OuterRef("pk"), outcome=AttemptOutcome.CONNECTED, at__lte=now - delay)
     asked = Message.objects.filter(lead=OuterRef("pk"), purpose=PURPOSE)
     opted_out = OptOut.objects.filter(lead=OuterRef("pk"), channel="email")
     answered = LeadSurveyAnswer.objects.filter(lead=OuterRef("pk"))

@@ -183,3 +183,14 @@ def test_the_dashboard_sums_up_the_leads_answers_for_its_period(client, connecte
     assert '<td>Slower than I expected</td><td class="num">1</td>' in feedback and "Took a while" in feedback
     html = client.get("/dashboard/?since=2026-11-24").content.decode()
     assert "0 answers from the leads of this period" in html
+
+
+def test_the_delay_counts_from_the_connected_call_not_an_earlier_reply(surveys_on, clock, east, ava):
+    clock.move(ny(23, 10))
+    lead = make_lead(ava, team=east, at=ny(23, 10))
+    log_attempt(lead, channel="email", outcome="replied", by=ava, at=ny(23, 10, 5))  # reached first by email
+    log_attempt(lead, channel="call", outcome="connected", by=ava, at=ny(23, 15))
+    clock.move(ny(23, 15, 30))
+    assert closing.run()["lead_surveys"] == 0  # the reply was hours ago, the call half an hour
+    clock.move(ny(23, 16, 1))
+    assert closing.run()["lead_surveys"] == 1
