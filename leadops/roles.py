@@ -28,6 +28,7 @@ MANAGER_EDITS = {
     # right to retry or replay it (their admin pages add and edit nothing).
     "integrations": ["connection", "subscription", "remotefetch", "webhookdelivery"],
     "booking": ["bookingsettings", "calendarfeed"],
+    "goals": ["goal", "reward"],
 }
 READ_ONLY = {
     "leads": ["lead", "inquiry", "leadevent", "attempt", "message", "leadsource", "slapolicy"],
@@ -35,6 +36,7 @@ READ_ONLY = {
     "cadences": ["cadence", "cadencestep", "enrollment", "plannedstep", "optout"],
     "integrations": ["hookdelivery", "webhookattempt"],
     "booking": ["bookingsettings", "calendarfeed", "meeting"],
+    "goals": ["goal", "reward", "award", "leadsurveyanswer", "repsurveyanswer"],
 }
 
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "reports",
     "demo",
     "board",
+    "goals",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,11 @@ LEADOPS_BOOKING_URL = env.str("LEADOPS_BOOKING_URL", default="")
 LEADOPS_BOOKING_ENABLED = env.bool("LEADOPS_BOOKING_ENABLED", default=True)
 LEADOPS_BOOKING_LINK_DAYS = env.int("LEADOPS_BOOKING_LINK_DAYS", default=30)
 LEADOPS_FREEBUSY_TTL = env.int("LEADOPS_FREEBUSY_TTL", default=300)
+# Goals (goals app): the lead's one-question survey, emailed a while after the first
+# connected call when enabled; its signed link expires after LEADOPS_LEAD_SURVEY_LINK_DAYS.
+LEADOPS_LEAD_SURVEY_ENABLED = env.bool("LEADOPS_LEAD_SURVEY_ENABLED", default=False)
+LEADOPS_LEAD_SURVEY_DELAY_MINUTES = env.int("LEADOPS_LEAD_SURVEY_DELAY_MINUTES", default=60)
+LEADOPS_LEAD_SURVEY_LINK_DAYS = env.int("LEADOPS_LEAD_SURVEY_LINK_DAYS", default=14)
 # The sweeper re-enqueues follow-up work that a lost job left undone.
 LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
 # The rep workspace's websocket: empty means the page's own host (/ws/notifications/);

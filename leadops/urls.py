@@ -1,6 +1,7 @@
 """The project's URLs: each app brings its own (leads: intake and forms; workspace: the
 rep's pages and lead API; reports: dashboards and metrics; cadences: inbound replies and
-unsubscribe; integrations: /hooks/; booking: the lead's booking page; pipeline: /healthz)."""
+unsubscribe; integrations: /hooks/; booking: the lead's booking page; goals: leaderboard and
+surveys; pipeline: /healthz)."""
 
 import os
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("board.urls")),
     path("", include("integrations.urls")),
     path("", include("booking.urls")),
+    path("", include("goals.urls")),
 ]
 
 # bench/intake.py compares intake with a bare one-row-insert view served by the same server.

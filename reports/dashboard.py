@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 from leadops.roles import REPS, sees_all_leads
 from leads.choices import Source, Temperature
 from reports import filters as report_filters
-from reports import meetings, metrics, series
+from reports import meetings, metrics, panels, series
 from routing.models import Team
 
 PERIODS = (
@@ -246,6 +246,7 @@ def dashboard_page(request):
         "meetings": meetings.dashboard_card(data["meetings"]),
         "breaches_url": reverse("dashboard-breaches") + ("?" + _non_date_query(query) if query else ""),
         "ws_url": settings.LEADOPS_WS_URL.rstrip("/"),
+        "panels": panels.render(panels.DASHBOARD, request, filters=filters, now=timezone.now()),
     }
     return render(request, "dashboard/dashboard.html", context)
 
