@@ -16,7 +16,8 @@ What it does:
    after the window (the worst case: a backlog, as after downtime). Rows are bulk-inserted;
    due times are then set in one UPDATE so they are relative to the real start.
 3. Wake-ups as production makes them: `--design batch` (the default, what enroll() does)
-   writes one tick job per due second (cadences/wakeups.py); `--design per-step` writes
+   writes one tick job per due second of the next few minutes (cadences/wakeups.py; the
+   worker's sweep arms the later seconds as they come near); `--design per-step` writes
    one delayed job per step (run_planned_step), the alternative it was measured against.
 4. ONE worker: `manage.py leadops_worker` (the Procfile's worker: SimpleWorker + rq
    scheduler + sweeper thread), DEBUG=false, mail to django's dummy backend

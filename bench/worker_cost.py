@@ -99,6 +99,21 @@ def instrument(stages: Stages) -> None:
     events._flow = flow
 
 
+def count_redis_commands() -> list[int]:
+    """Count what the process sends to Redis from now on (a pipeline counts once)."""
+    from redis.connection import AbstractConnection
+
+    sent = [0]
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        sent[0] += 1
+        return send(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counted
+    return sent
+
+
 def child(args) -> int:
     import django
 
@@ -139,6 +154,7 @@ def child(args) -> int:
 
     stages = Stages()
     instrument(stages)
+    redis_commands = count_redis_commands()
     with connection.execute_wrapper(stages.count):
         started = time.process_time()
         for inquiry in inquiries[args.warmup :]:
@@ -154,6 +170,7 @@ def child(args) -> int:
     rest = total_ms - sum(cpu for _, cpu, _ in stages.totals.values()) * 1000 / args.leads
     say(f"  {'RQ and everything else (jobs after the first)':62s} {rest:11.2f}")
     say(f"  {'total':62s} {total_ms:11.2f} {statements:15.1f}")
+    say(f"Redis commands (or pipelines) per lead, RQ's included: {redis_commands[0] / args.leads:.1f}")
     say(f"Baseline, same run: an RQ no-op job costs {baseline_ms:.2f} ms CPU.")
     say(f"Jobs queued per lead after its own job: {jobs_per_lead:.1f}")
     ok = total_ms <= GOAL_MS

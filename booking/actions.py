@@ -30,6 +30,7 @@ from leads.choices import Stage
 from leads.models import Lead
 
 CLOSED, NOBODY, NOT_BOOKED, STARTED, NOT_STARTED = "closed", "nobody", "not_booked", "started", "not_started"
+EXTERNAL = "external"
 PROBLEMS = {
     TAKEN: "Sorry, that time was just taken.",
     TOO_SOON: "That time is too soon (or already past) to book.",
@@ -40,6 +41,7 @@ PROBLEMS = {
     NOT_BOOKED: "There is no booked meeting to change.",
     STARTED: "That meeting has already started.",
     NOT_STARTED: "Attendance can be marked once the meeting has started.",
+    EXTERNAL: "This meeting was booked in Calendly or Cal.com: move or cancel it there (LeadOps follows).",
 }
 DEFAULT_REMINDER = timedelta(minutes=15)
 
@@ -161,6 +163,8 @@ def _settle_lead(lead: Lead, meeting: Meeting, team_id: int | None, now: datetim
 
 
 def _move(meeting: Meeting, lead: Lead, start: datetime, now: datetime, *, by_label: str, actor=None) -> Meeting:
+    if meeting.external_provider:  # the other scheduler owns it: a change here would not reach it
+        raise BookingError(EXTERNAL)
     if meeting.starts_at <= now:
         raise BookingError(STARTED)
     if start == meeting.starts_at:
@@ -214,6 +218,8 @@ def cancel(meeting_id: int, *, by_label: str, actor=None, reason: str = "", now=
         meeting, lead = _locked_meeting(meeting_id)
         if not meeting.is_booked:
             raise BookingError(NOT_BOOKED)
+        if meeting.external_provider:
+            raise BookingError(EXTERNAL)
         if meeting.starts_at <= now:
             raise BookingError(STARTED)
         meeting.status, meeting.cancelled_at = MeetingStatus.CANCELLED, now

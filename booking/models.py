@@ -97,6 +97,8 @@ class BookedVia(models.TextChoices):
     THANK_YOU = "thank_you", "Thank-you page"
     LINK = "link", "Booking link"
     REP = "rep", "By the rep"
+    CALENDLY = "calendly", "Calendly"
+    CALCOM = "calcom", "Cal.com"
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -132,6 +134,12 @@ class Meeting(models.Model):
     cancel_reason = models.CharField(max_length=300, blank=True)
     attendance = models.CharField(max_length=10, choices=Attendance.choices, default=Attendance.UNKNOWN, blank=True)
     attendance_marked_at = models.DateTimeField(null=True, blank=True)
+    external_provider = models.CharField(
+        max_length=20, blank=True, help_text="Booked in another scheduler (calendly, calcom): its name."
+    )
+    external_id = models.CharField(
+        max_length=300, blank=True, help_text="Its id there (Calendly's invitee URI, Cal.com's booking uid)."
+    )
     reminder_step = models.ForeignKey(
         "cadences.PlannedStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The rep's reminder task in the lead's cadence plan.",
@@ -149,6 +157,11 @@ class Meeting(models.Model):
                 fields=["rep", "starts_at"],
                 condition=models.Q(status="booked"),
                 name="one_booked_meeting_per_rep_start",
+            ),
+            models.UniqueConstraint(
+                fields=["external_provider", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_meeting_per_external_id",
             ),
         ]
         indexes = [models.Index(fields=["rep", "starts_at"], name="meeting_rep_start")]

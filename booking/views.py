@@ -79,6 +79,8 @@ def parse_start(value: str | None) -> datetime | None:
 def current_offer(lead: Lead, meeting: Meeting | None, now: datetime, limit: int | None = None) -> Offer | None:
     if not is_open(lead):
         return None
+    if meeting is not None and meeting.external_provider:
+        return None  # booked in Calendly or Cal.com: it is moved there, not here
     if meeting is not None:  # moving a meeting: the same rep's slots, this meeting not busy
         return offer_for(lead, now, limit=limit, ignore_meeting=meeting.pk, rep=meeting.rep)
     return offer_for(lead, now, limit=limit)

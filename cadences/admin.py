@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from cadences.inbound_auth import SECRET_PREFIX, new_generic_secret
 from cadences.models import (
+    AcknowledgmentTranslation,
     Cadence,
     CadenceStep,
     Enrollment,
@@ -30,6 +31,14 @@ class CadenceStepInline(admin.StackedInline):
         (None, {"fields": [("order", "channel", "delay", "name")]}),
         ("Conditions", {"fields": [("needs_phone", "needs_sms_consent", "business_hours_only", "vary_time_of_day")]}),
         ("Template", {"fields": ["subject", "body"]}),
+        (
+            "Malay version (leads in Malay get it; empty: English)",
+            {"fields": ["malay_subject", "malay_body"], "classes": ["collapse"]},
+        ),
+        (
+            "Indonesian version (leads in Indonesian get it; empty: English)",
+            {"fields": ["indonesian_subject", "indonesian_body"], "classes": ["collapse"]},
+        ),
     ]
 
 
@@ -48,6 +57,15 @@ class CadenceAdmin(admin.ModelAdmin):
     @admin.display(description="Steps", ordering="step_total")
     def step_count(self, cadence):
         return cadence.step_total
+
+
+@admin.register(AcknowledgmentTranslation)
+class AcknowledgmentTranslationAdmin(admin.ModelAdmin):
+    """Malay and Indonesian acknowledgments (README "Languages"); English is in the files."""
+
+    list_display = ["kind", "language", "subject", "active"]
+    list_filter = ["language", "kind", "active"]
+    fields = ["kind", "language", "active", "subject", "body"]
 
 
 class PlannedStepInline(admin.TabularInline):

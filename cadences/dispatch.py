@@ -173,7 +173,8 @@ class _Batch:
         reason = _skip_reason(planned, opted_out)
         if not reason:
             try:
-                fields = messages.compose(planned.channel, planned.step.subject, planned.step.body, lead)
+                subject, body, language = planned.step.version(lead.language)
+                fields = messages.compose(planned.channel, subject, body, lead, language=language)
             except Exception as error:  # a broken template must not block the batch
                 log.exception("cadence step %s of lead %s: template failed", planned.number, lead.pk)
                 reason = f"template error: {error}"[:200]

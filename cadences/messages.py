@@ -6,7 +6,8 @@ steps give the rep a talk track with the quote.
 Step templates are Django templates stored on the step (managers edit them in the admin);
 they render as plain text (no HTML escaping) from plain strings only (the lead as a dict,
 leads/template_context.py; the variables are checked on save, cadences/template_rules.py),
-and compiled templates are cached by source."""
+and compiled templates are cached by source. A step's Malay or Indonesian version is sent
+in that language (dates, labels and footer too); the English one in English."""
 
 from __future__ import annotations
 
@@ -17,17 +18,25 @@ from django.core import signing
 from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat, translation
+from django.utils.translation import gettext as _
 
 from leadops.booking_links import booking_url
+from leadops.languages import ENGLISH
 from leadops.public import absolute_url
 from leadops.timezones import zone
-from leads.acknowledgments import INQUIRY_PHRASES, greeting_name
+from leads.acknowledgments import greeting_name, inquiry_phrase
 from leads.messaging import one_line
 from leads.models import Lead
 from leads.template_context import lead_values
 
 UNSUBSCRIBE_SALT = "leadops.cadences.unsubscribe"
-SMS_OPT_OUT = "Reply STOP to opt out."
+
+
+def sms_opt_out() -> str:
+    return _("Reply STOP to opt out.")
+
+
 QUOTE_LENGTH = 300
 SHORT_QUOTE_LENGTH = 60
 
@@ -70,17 +79,19 @@ def inquiry_quote(lead: Lead) -> str:
 def context(lead: Lead, owner=None) -> dict:
     owner = owner if owner is not None else lead.owner
     company = settings.LEADOPS_COMPANY_NAME
-    owner_name = (owner.get_full_name() or owner.get_username()) if owner else f"The {company} team"
+    owner_name = (
+        (owner.get_full_name() or owner.get_username()) if owner else _("The %(company)s team") % {"company": company}
+    )
     local_submitted = lead.submitted_at.astimezone(zone(lead.resolved_time_zone or settings.LEADOPS_DEFAULT_TIMEZONE))
     return {
         "lead": lead_values(lead),  # plain strings: a template must not reach lead.owner.password
         "greeting_name": greeting_name(lead),
         "owner_name": owner_name,
         "owner_first_name": (owner.first_name or owner.get_username()) if owner else settings.LEADOPS_COMPANY_NAME,
-        "inquiry_label": INQUIRY_PHRASES.get(lead.inquiry_type, "request"),
+        "inquiry_label": inquiry_phrase(lead.inquiry_type),
         "quote": inquiry_quote(lead),
         "quote_short": _shorten(lead.message, SHORT_QUOTE_LENGTH) if lead.message.strip() else "",
-        "submitted_on": f"{local_submitted:%A} {local_submitted.day} {local_submitted:%B}",
+        "submitted_on": dateformat.format(local_submitted, "l j F"),
         "company_name": settings.LEADOPS_COMPANY_NAME,
         "contact_phone": settings.LEADOPS_CONTACT_PHONE,
         "booking_url": booking_url(lead.pk),  # the lead's own signed link (leadops/booking_links.py)
@@ -92,13 +103,20 @@ def render(source: str, values: dict) -> str:
     return _template(source).render(Context(values, autoescape=False))
 
 
-def compose(channel: str, subject: str, body: str, lead: Lead, owner=None) -> dict:
-    """The message fields (channel, recipient, subject, body) of an email or SMS step."""
+def compose(channel: str, subject: str, body: str, lead: Lead, owner=None, language: str = ENGLISH) -> dict:
+    """The message fields (channel, recipient, subject, body) of an email or SMS step,
+    written in `language` (the template's: CadenceStep.version)."""
+    with translation.override(language):
+        return _compose(channel, subject, body, lead, owner)
+
+
+def _compose(channel: str, subject: str, body: str, lead: Lead, owner) -> dict:
     values = context(lead, owner)
     if channel == "sms":
         text = " ".join(render(body, values).split())
-        if SMS_OPT_OUT.lower() not in text.lower():
-            text = f"{text} {SMS_OPT_OUT}"
+        opt_out = sms_opt_out()
+        if opt_out.lower() not in text.lower():
+            text = f"{text} {opt_out}"
         return {"channel": "sms", "recipient": lead.phone_e164, "subject": "", "body": text}
     values["unsubscribe_url"] = unsubscribe_url(lead.pk)
     footer = render_to_string("cadences/email_footer.txt", values).strip()

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 
-from cadences.template_rules import check_template
+from cadences.template_rules import ACKNOWLEDGMENT_TOP_LEVEL, check_template
+from leadops import languages
 from leads.models import ChoiceListValidator
 
 
@@ -105,6 +106,13 @@ class CadenceStep(models.Model):
             "talk track."
         ),
     )
+    # The lead's language picks its version (README "Languages"); empty: the English one above.
+    malay_subject = models.CharField(max_length=300, blank=True, validators=[validate_template])
+    malay_body = models.TextField(blank=True, validators=[validate_template], help_text="Malay version of the body.")
+    indonesian_subject = models.CharField(max_length=300, blank=True, validators=[validate_template])
+    indonesian_body = models.TextField(
+        blank=True, validators=[validate_template], help_text="Indonesian version of the body."
+    )
     needs_phone = models.BooleanField(default=False, help_text="Skip the step when the lead gave no phone number.")
     needs_sms_consent = models.BooleanField(default=False, help_text="Skip the step without SMS consent.")
     business_hours_only = models.BooleanField(default=True, help_text="Due only inside the lead's business hours.")
@@ -123,6 +131,67 @@ class CadenceStep(models.Model):
         if self.channel in AUTOMATIC_CHANNELS and not self.body.strip():
             raise ValidationError({"body": "An automatic email or SMS needs a body."})
         if self.channel == Channel.EMAIL and not self.subject.strip():
+            raise ValidationError({"subject": "An email needs a subject."})
+        for prefix in ("malay", "indonesian"):
+            subject, body = getattr(self, f"{prefix}_subject"), getattr(self, f"{prefix}_body")
+            if self.channel == Channel.EMAIL and body.strip() and not subject.strip():
+                raise ValidationError({f"{prefix}_subject": "A translated email needs its subject too."})
+
+    def version(self, language: str) -> tuple[str, str, str]:
+        """(subject, body, language) in the lead's language when this step has that
+        version, else the English one."""
+        prefix = {languages.MALAY: "malay", languages.INDONESIAN: "indonesian"}.get(language)
+        if prefix and getattr(self, f"{prefix}_body").strip():
+            return getattr(self, f"{prefix}_subject"), getattr(self, f"{prefix}_body"), language
+        return self.subject, self.body, languages.ENGLISH
+
+
+class AcknowledgmentKind(models.TextChoices):
+    """The acknowledgment's messages (templates/acknowledgments/<kind>.txt in English)."""
+
+    EMAIL_HOT = "email_hot", "Email to a hot lead"
+    EMAIL_WARM = "email_warm", "Email to a warm lead"
+    EMAIL_COLD = "email_cold", "Email to a cold lead"
+    EMAIL_AFTER_HOURS = "email_after_hours", "Email after hours"
+    SMS = "sms", "SMS"
+
+
+TRANSLATED_LANGUAGES = [choice for choice in languages.CHOICES if choice[0] != languages.ENGLISH]
+
+
+def validate_acknowledgment_template(source: str) -> None:
+    check_template(source, ACKNOWLEDGMENT_TOP_LEVEL)
+
+
+class AcknowledgmentTranslation(models.Model):
+    """A Malay or Indonesian version of one acknowledgment message, written by a manager.
+    A lead in that language gets it (leads/acknowledgments.py); without one, the English
+    file template."""
+
+    kind = models.CharField(max_length=20, choices=AcknowledgmentKind.choices)
+    language = models.CharField(max_length=5, choices=TRANSLATED_LANGUAGES)
+    subject = models.CharField(
+        max_length=300, blank=True, validators=[validate_acknowledgment_template], help_text="Emails only."
+    )
+    body = models.TextField(
+        validators=[validate_acknowledgment_template],
+        help_text=(
+            "Django template with greeting_name, promise (when a human will call, in the lead's language and time), "
+            "inquiry_label, inquiry.type_label, inquiry.product_interest, message_quote, lead.<field>, company_name, "
+            "contact_phone, booking_url, rep_name, reference."
+        ),
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["language", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="one_acknowledgment_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_language_display()})"
+
+    def clean(self) -> None:
+        if self.kind != AcknowledgmentKind.SMS and not self.subject.strip():
             raise ValidationError({"subject": "An email needs a subject."})
 
 

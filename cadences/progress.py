@@ -37,7 +37,7 @@ from leads import policies, sla
 from leads.actions import record_event
 from leads.choices import AttemptOutcome, Stage
 from leads.models import Attempt, Lead
-from routing.models import Team
+from routing.config import fresh_cached, team_schedule_id
 
 ACTOR = "cadences"
 # An automatic step run more than this late - after downtime, not a busy minute - moves
@@ -59,7 +59,7 @@ def calendar_for(lead: Lead) -> tuple[sla.BusinessCalendar, ZoneInfo]:
     """The lead's business calendar (its team's schedule, else its source's, else the
     default) and time zone."""
     if lead.team_id:
-        schedule_id = Team.objects.filter(pk=lead.team_id).values_list("schedule_id", flat=True).first()
+        schedule_id = team_schedule_id(lead.team_id)
     else:
         schedule_id = lead.lead_source.schedule_id
     business_schedule = policies.schedule(schedule_id)
@@ -96,29 +96,45 @@ def rule_of(step: CadenceStep, number: int) -> schedule.StepRule:
     )
 
 
+def active_cadences() -> list[tuple[Cadence, list[CadenceStep]]]:
+    """The active cadences in order, each with its steps in order; cached in the process
+    with the routing configuration and dropped in every process on an edit (cadences/apps.py)."""
+
+    def load():
+        cadences = Cadence.objects.filter(active=True).prefetch_related("steps").order_by("position", "id")
+        return [(cadence, sorted(cadence.steps.all(), key=lambda step: (step.order, step.pk))) for cadence in cadences]
+
+    return fresh_cached("active_cadences", load)
+
+
 def choose_cadence(lead: Lead) -> Cadence | None:
-    for cadence in Cadence.objects.filter(active=True).order_by("position", "id"):
+    return _choose(lead)[0]
+
+
+def _choose(lead: Lead) -> tuple[Cadence | None, list[CadenceStep]]:
+    for cadence, steps in active_cadences():
         if cadence.matches(temperature=lead.temperature, source=lead.source, inquiry_type=lead.inquiry_type):
-            return cadence
-    return None
+            return cadence, steps
+    return None, []
 
 
-def enroll(lead: Lead, at: datetime | None = None) -> Enrollment | None:
+def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> Enrollment | None:
     """Give the lead its cadence's plan, every step's due time computed now and stored.
 
     Called when routing gives the lead an owner or puts it in the morning queue. A lead is
     enrolled once: a lead that has (or had) an enrollment keeps it. Junk and decided
-    leads, and leads no active cadence matches, are not enrolled."""
+    leads, and leads no active cadence matches, are not enrolled. `locked`: the caller
+    holds the lead's row lock in its transaction already (routing does)."""
     at = at or timezone.now()
-    with transaction.atomic():
-        _lock(lead)
+    with transaction.atomic(savepoint=not locked):
+        if not locked:
+            _lock(lead)
         if lead.junk or lead.stage in CLOSED_STAGES:
             return None
         existing = Enrollment.objects.filter(lead_id=lead.pk).order_by("-started_at", "-pk").first()
         if existing:
             return existing
-        cadence = choose_cadence(lead)
-        steps = list(cadence.steps.order_by("order", "id")) if cadence else []
+        cadence, steps = _choose(lead)
         if not steps:
             return None
         calendar, tz = calendar_for(lead)

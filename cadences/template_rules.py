@@ -21,6 +21,13 @@ TOP_LEVEL = frozenset(
         "company_name", "contact_phone", "booking_url", "reference", "unsubscribe_url",
     }
 )  # fmt: skip
+# What an acknowledgment's translated version may use (leads/acknowledgments.py _context).
+ACKNOWLEDGMENT_TOP_LEVEL = frozenset(
+    {
+        "greeting_name", "promise", "inquiry_label", "message_quote", "company_name", "contact_phone", "booking_url",
+        "rep_name", "reference", "inquiry.type_label", "inquiry.product_interest", "inquiry.message",
+    }
+)  # fmt: skip
 LEAD_PATHS = frozenset(f"lead.{field}" for field in LEAD_FIELDS)
 ALLOWED_NODES = (
     TextNode, VariableNode, IfNode, ForNode, WithNode, FirstOfNode, CycleNode, defaulttags.CommentNode,
@@ -29,13 +36,13 @@ ALLOWED_NODES = (
 )  # fmt: skip
 
 
-def allowed_variable(path: str, bound: frozenset[str]) -> bool:
+def allowed_variable(path: str, bound: frozenset[str], top_level: frozenset[str] = TOP_LEVEL) -> bool:
     head = path.split(".")[0]
     if head in bound or head == "forloop":
         return True
     if path.startswith("lead.extra.") and path.count(".") == 2:
         return True
-    return path in TOP_LEVEL or path in LEAD_PATHS
+    return path in top_level or path in LEAD_PATHS
 
 
 def _expression_variables(expression) -> list[str]:
@@ -71,7 +78,7 @@ def _node_expressions(node: Node) -> tuple[list, frozenset[str]]:
     return [], frozenset()
 
 
-def _problems(nodes, bound: frozenset[str]) -> list[str]:
+def _problems(nodes, bound: frozenset[str], top_level: frozenset[str]) -> list[str]:
     problems = []
     for node in nodes:
         if not isinstance(node, ALLOWED_NODES):
@@ -83,20 +90,21 @@ def _problems(nodes, bound: frozenset[str]) -> list[str]:
             problems += [
                 f"unknown variable {path!r}"
                 for path in _expression_variables(expression)
-                if not allowed_variable(path, bound)
+                if not allowed_variable(path, bound, top_level)
             ]
         for attribute in node.child_nodelists:  # an {% if %}'s "nodelist" holds all its branches
-            problems += _problems(getattr(node, attribute, None) or [], bound | binds)
+            problems += _problems(getattr(node, attribute, None) or [], bound | binds, top_level)
     return problems
 
 
-def check_template(source: str) -> None:
-    """Raise ValidationError for a syntax error, an unknown variable or a forbidden tag."""
+def check_template(source: str, top_level: frozenset[str] = TOP_LEVEL) -> None:
+    """Raise ValidationError for a syntax error, an unknown variable or a forbidden tag
+    (`top_level`: the variables besides lead.<field>; acknowledgments have their own)."""
     try:
         template = Engine.get_default().from_string(source)
     except TemplateSyntaxError as error:
         raise ValidationError(f"Template error: {error}") from error
-    problems = list(dict.fromkeys(_problems(template.nodelist, frozenset())))
+    problems = list(dict.fromkeys(_problems(template.nodelist, frozenset(), top_level)))
     if problems:
-        allowed = ", ".join(sorted(TOP_LEVEL)) + ", lead." + ", lead.".join(LEAD_FIELDS) + ", lead.extra.<key>"
+        allowed = ", ".join(sorted(top_level)) + ", lead." + ", lead.".join(LEAD_FIELDS) + ", lead.extra.<key>"
         raise ValidationError(f"Template error: {'; '.join(problems)}. Use only: {allowed}.")

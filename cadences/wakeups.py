@@ -1,23 +1,31 @@
 """Waking the dispatcher when planned steps fall due: one delayed RQ job per due *second*
-(job id `cadence-tick-<epoch>`), not one per step.
+(job id `cadence-tick-<epoch>`), not one per step, and only for the seconds of the next
+few minutes (ARM_AHEAD).
 
 However many steps are due in the same second, the scheduled registry holds one job for
 it, and that job runs every step due then in batches (cadences/dispatch.py). The rq
 scheduler scores jobs in whole seconds and polls about once a second, so a tick may start
 up to ~1 s after its second begins; a running tick therefore keeps running steps as they
 fall due until another job arrives (cadences/dispatch.py), so steps do not wait for the
-scheduler's next poll. Ticks are the latency shortcut: the sweeper (cadences/sweeper.py)
-over the indexed `due_at` column is the guarantee, so a tick lost with Redis only delays
-its steps until the next sweep."""
+scheduler's next poll.
+
+A lead's plan holds a dozen steps over two weeks; writing a tick for each at enrolment
+cost a dozen Redis jobs per lead (the largest part of enrolling one). So enrolment arms
+only the seconds due within ARM_AHEAD, and the sweep (cadences/sweeper.py, every
+LEADOPS_SWEEP_INTERVAL seconds) arms the seconds that come within it - several sweeps
+before they fall due. Ticks are the latency shortcut: the sweep over the indexed `due_at`
+column is the guarantee, so a tick lost with Redis only delays its steps until the next
+sweep."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
+from django.conf import settings
 from django.db import transaction
 
 from leadops.queues import get_queue
@@ -30,10 +38,18 @@ DISPATCH_JOB = "cadences.tasks.dispatch_due_steps"
 STEP_JOB = "cadences.tasks.run_planned_step"
 
 
-def wake_at(moments: Iterable[datetime]) -> int:
-    """Schedule the dispatcher for each second in which a step falls due; returns the
-    number of jobs written. Past seconds wake it at once."""
+def arm_ahead() -> timedelta:
+    """How far ahead ticks are written: at least four sweeps, and never under 2 minutes, so
+    a second is armed by several sweeps before it falls due (one late sweep costs nothing)."""
+    return timedelta(seconds=max(120, 4 * settings.LEADOPS_SWEEP_INTERVAL))
+
+
+def wake_at(moments: Iterable[datetime], *, armed: frozenset[int] = frozenset()) -> int:
+    """Schedule the dispatcher for each second within arm_ahead() in which a step falls
+    due (later ones are armed by the sweep); returns the number of jobs written. Past
+    seconds wake it at once; seconds in `armed` already have their tick."""
     now = int(time.time())
+    horizon = now + int(arm_ahead().total_seconds())
     seconds = sorted({int(moment.timestamp()) for moment in moments})
     written = 0
     try:
@@ -44,17 +60,29 @@ def wake_at(moments: Iterable[datetime]) -> int:
         if now in seconds:  # this very second: run now, waiting for the steps later in it
             queue.enqueue(DISPATCH_JOB, now, failure_ttl=7 * 24 * 3600, result_ttl=600)
             written += 1
-        with queue.connection.pipeline() as pipeline:
-            for second in (second for second in seconds if second > now):
-                queue.enqueue_at(
-                    datetime.fromtimestamp(second, UTC), DISPATCH_JOB, second, job_id=TICK_JOB.format(second),
-                    failure_ttl=7 * 24 * 3600, result_ttl=600, pipeline=pipeline,
-                )  # fmt: skip
-                written += 1
-            pipeline.execute()
+        future = [second for second in seconds if now < second <= horizon and second not in armed]
+        if future:
+            with queue.connection.pipeline() as pipeline:
+                for second in future:
+                    queue.enqueue_at(
+                        datetime.fromtimestamp(second, UTC), DISPATCH_JOB, second, job_id=TICK_JOB.format(second),
+                        failure_ttl=7 * 24 * 3600, result_ttl=600, pipeline=pipeline,
+                    )  # fmt: skip
+                    written += 1
+                pipeline.execute()
     except redis.RedisError as error:
         log.warning("could not schedule cadence ticks: %s (the sweeper will run the steps)", error)
     return written
+
+
+def armed_seconds(start: datetime, end: datetime) -> frozenset[int]:
+    """The seconds in [start, end] that already have a tick waiting in the scheduler."""
+    registry = get_queue().scheduled_job_registry
+    ids = registry.connection.zrangebyscore(registry.key, int(start.timestamp()), int(end.timestamp()))
+    prefix = TICK_JOB.format("")
+    return frozenset(
+        int(job_id[len(prefix) :]) for job_id in (raw.decode() for raw in ids) if job_id.startswith(prefix)
+    )
 
 
 def wake_on_commit(moments: Iterable[datetime]) -> None:

@@ -35,6 +35,7 @@ from demo.cast import (
     demo_password,
 )
 from demo.history import History
+from demo.translations import ensure_acknowledgment_translations
 from leadops.roles import LEADERSHIP, MANAGERS, REPS
 from leadops.timezones import zone
 from leads.models import IntakeKey, Lead, LeadSource, hash_intake_key
@@ -94,6 +95,7 @@ def seed(*, days: int = HISTORY_DAYS, now: datetime | None = None, password: str
         demo_routing.ensure_rep_profiles(TEAMS, users, territories, now, summary)
         demo_routing.ensure_on_call(TEAMS, teams, users, now, summary)
         demo_routing.ensure_rules(teams, summary)
+        summary.count("acknowledgment translations (Malay, Indonesian)", ensure_acknowledgment_translations())
         if not Lead.objects.filter(extra__demo=True).exists():
             history = History(random.Random(RANDOM_SEED), now, users, teams, sources)
             summary.count(f"leads ({days} days of history)", history.build(days))

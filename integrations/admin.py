@@ -36,13 +36,13 @@ def _lead_link(lead_id):
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionForm
-    list_display = ["name", "provider", "lead_source", "active", "hook_address", "created_at"]
+    list_display = ["name", "provider", "lead_source", "active", "hook_address", "validated_at", "created_at"]
     list_filter = ["provider", "active", "lead_source"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["hook_address", "secrets_status", "mapping_in_use", "try_sample"]
+    readonly_fields = ["hook_address", "last_validated", "secrets_status", "mapping_in_use", "try_sample"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "provider", "lead_source", "active", "hook_address"]}),
+        (None, {"fields": ["name", "slug", "provider", "lead_source", "active", "hook_address", "last_validated"]}),
         ("Lead defaults and mapping", {"fields": ["source", "inquiry_type", "field_map", "mapping_in_use",
                                                   "try_sample"]}),
         ("Secrets (write-only)", {"fields": ["secrets_status", "new_signing_secret", "new_access_token",
@@ -55,6 +55,18 @@ class ConnectionAdmin(admin.ModelAdmin):
         if not connection.pk:
             return "Shown once saved."
         return settings.LEADOPS_PUBLIC_URL.rstrip("/") + connection.hook_path
+
+    @admin.display(description="Last validated by the provider")
+    def last_validated(self, connection):
+        """LinkedIn re-validates the hook every 2 hours; three failures in a row block it."""
+        if connection.provider != Provider.LINKEDIN:
+            return "—"
+        if not connection.validated_at:
+            return "Never: register the hook URL with LinkedIn (it validates it at once, then every 2 hours)."
+        at = timezone.localtime(connection.validated_at)
+        ago = timezone.now() - connection.validated_at
+        late = " — overdue: LinkedIn validates every 2 hours" if ago.total_seconds() > 2.5 * 3600 else ""
+        return f"{at:%Y-%m-%d %H:%M:%S %Z} ({int(ago.total_seconds() // 60)} min ago){late}"
 
     @admin.display(description="Secrets")
     def secrets_status(self, connection):

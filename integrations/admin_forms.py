@@ -13,9 +13,11 @@ from integrations.secret_store import WEBHOOK_SECRET_PREFIX, webhook_key
 
 SECRET_HELP = {
     "new_signing_secret": "Meta: the app secret. Typeform: the webhook secret. HubSpot: the app's client secret. "
-    "Generic: a whsec_ secret (Standard Webhooks), or tick 'generate'. Leave empty to keep the current one.",
-    "new_access_token": "Meta: a long-lived page access token. HubSpot: the private app's access token. "
+    "Generic: a whsec_ secret (Standard Webhooks), or tick 'generate'. LinkedIn: the app's client secret. "
+    "Calendly: the webhook subscription's signing key. Cal.com: the webhook's secret. "
     "Leave empty to keep the current one.",
+    "new_access_token": "Meta: a long-lived page access token. HubSpot: the private app's access token. "
+    "LinkedIn: an OAuth access token with r_marketing_leadgen_automation. Leave empty to keep the current one.",
     "new_verify_key": "Meta: the verify token. Google Ads: the key. Generic: a bearer key. Leave empty to keep "
     "the current one (on a new connection one is generated and shown once).",
 }
@@ -26,6 +28,9 @@ REQUIRED = {
     Provider.HUBSPOT: ("signing_secret", "access_token"),
     Provider.GOOGLE_ADS: (),
     Provider.GENERIC: (),
+    Provider.LINKEDIN: ("signing_secret", "access_token"),
+    Provider.CALENDLY: ("signing_secret",),
+    Provider.CALCOM: ("signing_secret",),
 }
 
 

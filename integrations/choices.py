@@ -10,6 +10,9 @@ class Provider(models.TextChoices):
     HUBSPOT = "hubspot", "HubSpot"
     GOOGLE_ADS = "google-ads", "Google Ads lead forms"
     GENERIC = "generic", "Generic JSON (Zapier, Make, a partner)"
+    LINKEDIN = "linkedin", "LinkedIn Lead Gen Forms (Lead Sync)"
+    CALENDLY = "calendly", "Calendly (meetings booked)"
+    CALCOM = "calcom", "Cal.com (meetings booked)"
 
 
 class HookOutcome(models.TextChoices):
@@ -26,6 +29,9 @@ class HookOutcome(models.TextChoices):
     INVALID = "invalid", "Verified, but not a usable lead"
     REJECTED = "rejected", "Rejected: not verified"
     UNAVAILABLE = "unavailable", "Could not be stored (database down)"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked (Calendly, Cal.com)"
+    MEETING_MOVED = "meeting_moved", "Meeting rescheduled (Calendly, Cal.com)"
+    MEETING_CANCELLED = "meeting_cancelled", "Meeting cancelled (Calendly, Cal.com)"
 
 
 class FetchState(models.TextChoices):

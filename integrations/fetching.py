@@ -13,7 +13,8 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from integrations.choices import FetchState, HookOutcome
@@ -70,8 +71,10 @@ def _store(fetch: RemoteFetch, incoming, now: datetime) -> str:
             )
         if fetch.delivery_id:
             # The notification's log row tells what it became once its lead is fetched.
+            # What the request's log already says (e.g. which signature reading held) is kept.
+            detail = Concat(Value(taken.detail() + "\n"), F("detail")) if taken.detail() else F("detail")
             HookDelivery.objects.filter(pk=fetch.delivery_id, outcome=HookOutcome.QUEUED).update(
-                outcome=taken.outcome, lead_id=taken.lead_id, detail=taken.detail()
+                outcome=taken.outcome, lead_id=taken.lead_id, detail=detail
             )
     return taken.outcome
 

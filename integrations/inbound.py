@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from integrations import meetings
 from integrations.choices import HookOutcome, Provider
 from integrations.mapping import apply_map, clean_mapped, effective_map
 from integrations.models import Connection, HookDelivery, RemoteFetch
@@ -87,6 +88,7 @@ class Received:
     delivery: HookDelivery
     taken: Taken | None = None
     fetches: int = 0
+    meeting: object | None = None  # what the meeting recorder said (Calendly, Cal.com)
 
 
 def schedule_fetch(fetch: RemoteFetch) -> None:
@@ -106,6 +108,12 @@ def _store_announced(connection: Connection, adapter: Adapter, payload, delivery
     announced = adapter.announced(payload)
     created = 0
     for provider_id, context in announced:
+        notification = context.get("notificationId")  # LinkedIn: dedupe on it too
+        if (
+            notification
+            and RemoteFetch.objects.filter(connection=connection, context__notificationId=notification).exists()
+        ):
+            continue
         fetch, new = RemoteFetch.objects.get_or_create(
             connection=connection, provider_id=provider_id, defaults={"delivery": delivery, "context": context}
         )
@@ -129,7 +137,10 @@ def receive(connection: Connection, adapter: Adapter, payload, request) -> Recei
             payload=json_safe(payload),
             outcome=HookOutcome.IGNORED,
         )
-        if adapter.fetches:
+        if adapter.meetings:
+            received = Received(delivery)
+            _take_meeting(connection, adapter, payload, received)
+        elif adapter.fetches:
             adapter.announced(payload)  # the shape is checked before anything is stored
             delivery.save()
             received = Received(delivery, fetches=_store_announced(connection, adapter, payload, delivery))
@@ -143,5 +154,36 @@ def receive(connection: Connection, adapter: Adapter, payload, request) -> Recei
                 delivery.lead_id = received.taken.lead_id
                 delivery.provider_ids = incoming.provider_id[:500]
                 delivery.status_code = 400 if received.taken.errors else 200
+        reading = getattr(request, "signature_reading", "")
+        if reading:
+            delivery.detail = f"{delivery.detail}\n{reading}".strip()
         delivery.save()
     return received
+
+
+def _take_meeting(connection: Connection, adapter: Adapter, payload, received: Received) -> None:
+    """Calendly, Cal.com: the invitee's lead (matched, else made through the intake door),
+    then the meeting booked, moved or cancelled by the booking app's recorder."""
+    delivery = received.delivery
+    event = adapter.meeting(payload)
+    if event is None:
+        return  # an event that is not a booking change: logged as ignored
+    delivery.provider_ids = event.external_id[:500]
+    lead_id = meetings.matching_lead(mapped_fields(connection, event.invitee))
+    if lead_id is None and event.action != meetings.CANCELLED:
+        received.taken = take_lead(connection, event.invitee)
+        if received.taken.errors:
+            delivery.outcome, delivery.status_code = HookOutcome.INVALID, 400
+            delivery.detail = received.taken.detail()
+            return
+        lead_id = received.taken.lead_id
+    recorded = meetings.recorder()(
+        provider=connection.provider, action=event.action, external_id=event.external_id, lead_id=lead_id,
+        starts_at=event.starts_at, ends_at=event.ends_at, previous_external_id=event.previous_external_id,
+        host_email=event.host_email, reason=event.reason, cancelled_by=event.cancelled_by,
+    )  # fmt: skip
+    received.meeting = recorded
+    delivery.outcome, delivery.status_code = meetings.OUTCOMES[recorded.outcome]
+    delivery.lead_id = recorded.lead_id or lead_id
+    made = f"lead L-{lead_id} made through the intake door ({received.taken.outcome}); " if received.taken else ""
+    delivery.detail = (made + recorded.detail)[:2000]

@@ -45,6 +45,22 @@ DEFAULT_MAPS: dict[str, dict[str, str | list[str]]] = {
         "city": "CITY", "region": "REGION", "country": "COUNTRY", "postal_code": "POSTAL_CODE",
         "submitted_at": "lead_submit_time",
     },
+    "linkedin": {
+        "email": ["EMAIL", "WORK_EMAIL"], "phone": ["PHONE_NUMBER", "WORK_PHONE_NUMBER"], "first_name": "FIRST_NAME",
+        "last_name": "LAST_NAME", "company": "COMPANY_NAME", "job_title": "JOB_TITLE", "city": "CITY",
+        "region": "STATE", "country": "COUNTRY", "postal_code": "ZIP_CODE", "website": "COMPANY_WEBSITE",
+        "submitted_at": "submitted_at", "utm_campaign": "campaign",
+    },
+    "calendly": {
+        "email": "email", "name": "name", "first_name": "first_name", "last_name": "last_name", "phone": "phone",
+        "timezone": "timezone", "message": "answers_text", "utm_source": "tracking.utm_source",
+        "utm_medium": "tracking.utm_medium", "utm_campaign": "tracking.utm_campaign",
+    },
+    "calcom": {
+        "email": ["attendees.0.email", "responses.email.value"], "name": ["attendees.0.name", "responses.name.value"],
+        "phone": ["attendees.0.phoneNumber", "responses.attendeePhoneNumber.value", "smsReminderNumber"],
+        "timezone": "attendees.0.timeZone", "message": ["responses.notes.value", "additionalNotes"],
+    },
     "generic": {
         **{name: name for name in MAPPABLE_FIELDS if name != "external_id"}, "external_id": ["external_id", "id"],
     },

@@ -60,6 +60,9 @@ class Connection(models.Model):
     signing_secret = models.TextField(blank=True, editable=False)
     access_token = models.TextField(blank=True, editable=False)
     verify_key_hash = models.CharField(max_length=64, blank=True, editable=False)
+    validated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="LinkedIn: the provider's last validation handshake."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

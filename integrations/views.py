@@ -61,6 +61,15 @@ def _body(request: HttpRequest) -> bytes | None:
 
 
 def _reply(received) -> JsonResponse:
+    if received.meeting is not None:
+        recorded, delivery = received.meeting, received.delivery
+        body = {"outcome": delivery.outcome, "meeting": recorded.meeting_id, "lead": delivery.lead_id,
+                "lead_made": received.taken is not None, "detail": recorded.detail}  # fmt: skip
+        if delivery.status_code >= 400:
+            return _errors(delivery.status_code, {"meeting": [recorded.detail]})
+        return JsonResponse(body)
+    if received.taken is not None and received.taken.errors:
+        return _errors(400, received.taken.errors)
     if received.fetches or received.taken is None:
         outcome = received.delivery.outcome
         return JsonResponse({"outcome": outcome, "fetches": received.fetches})
@@ -71,10 +80,15 @@ def _reply(received) -> JsonResponse:
 
 
 def _handshake(request: HttpRequest, connection: Connection, adapter) -> HttpResponse:
-    answer = adapter.handshake(request, connection)
+    try:
+        answer = adapter.handshake(request, connection)
+    except SecretUnreadable as error:
+        log.error("hook %s: %s; set the connection's secrets again", connection.slug, error)
+        answer = None
     if answer is None:
-        _log(connection, request, HookOutcome.REJECTED, 403, "handshake: wrong hub.mode or verify token")
-        return _errors(403, {"hub.verify_token": ["The verify token does not match this connection."]})
+        status, errors, detail = adapter.handshake_refused()
+        _log(connection, request, HookOutcome.REJECTED, status, detail)
+        return _errors(status, errors)
     _log(connection, request, HookOutcome.HANDSHAKE, 200)
     return answer
 
@@ -95,12 +109,12 @@ def hook(request: HttpRequest, provider: str, slug: str) -> HttpResponse:
     wait = retry_after(f"hook:{connection.pk}", connection.requests_per_minute)
     if wait:
         return _errors(429, {"non_field_errors": ["Too many requests for this hook."]}, Retry_After=str(wait))
-    if request.method == "GET" and provider == Provider.META:
+    if request.method == "GET" and adapter.handshakes:
         return _handshake(request, connection, adapter)
     if request.method != "POST":
         _log(connection, request, HookOutcome.REJECTED, 405, f"method {request.method[:8]} not allowed")
         response = _errors(405, {"non_field_errors": ["Use POST."]})
-        response["Allow"] = "GET, POST" if provider == Provider.META else "POST"
+        response["Allow"] = "GET, POST" if adapter.handshakes else "POST"
         return response
     body = _body(request)
     if body is None:

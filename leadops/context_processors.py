@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from leadops.languages import choices
 from leadops.roles import REPS, in_group, is_manager
 
 
@@ -18,3 +19,8 @@ def workspace(request) -> dict:
         "live": {"user_id": user.pk, "ws_url": settings.LEADOPS_WS_URL.rstrip("/"), "sound_url": ""},
         "push_public_key": settings.LEADOPS_VAPID_PUBLIC_KEY if settings.LEADOPS_VAPID_PRIVATE_KEY else "",
     }
+
+
+def languages(request) -> dict:
+    """The language switcher's choices and the page's language (every page may show it)."""
+    return {"language_choices": choices(), "language_code": getattr(request, "LANGUAGE_CODE", "en")}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 # The events, with what each handler receives as keyword arguments.
 INQUIRY_STORED = "inquiry.stored"  # inquiry: a new lead's first submission or a repeat inquiry
-LEAD_ROUTED = "lead.routed"  # lead, at: an owner was set, or the lead waits for the next opening
+LEAD_ROUTED = "lead.routed"  # lead, at: an owner was set, or the lead waits for the next opening (row locked)
 REP_AVAILABLE = "rep.available"  # user: a rep set themselves available
 REP_STATUS_CHANGED = "rep.status_changed"  # profile: a rep's availability changed (any way)
 ATTEMPT_LOGGED = "attempt.logged"  # lead, attempt: a rep's (or dialer's) touch was recorded

@@ -30,6 +30,7 @@ MANAGER_EDITS = {
     "booking": ["bookingsettings", "calendarfeed"],
     # A rep's mailbox (password write-only); "change" includes the "Sync now" action.
     "mailboxes": ["mailbox"],
+    "goals": ["goal", "reward"],
 }
 READ_ONLY = {
     "leads": ["lead", "inquiry", "leadevent", "attempt", "message", "leadsource", "slapolicy"],
@@ -37,6 +38,7 @@ READ_ONLY = {
     "cadences": ["cadence", "cadencestep", "enrollment", "plannedstep", "optout"],
     "integrations": ["hookdelivery", "webhookattempt"],
     "booking": ["bookingsettings", "calendarfeed", "meeting"],
+    "goals": ["goal", "reward", "award", "leadsurveyanswer", "repsurveyanswer"],
 }
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "reports",
     "demo",
     "board",
+    "goals",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leadops.languages.UserLanguageMiddleware",  # profile, cookie, Accept-Language (README "Languages")
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
@@ -107,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leadops.context_processors.workspace",
+                "leadops.context_processors.languages",
             ],
         },
     },
@@ -175,7 +178,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# README "Languages": the UI, the hosted form and the messages to leads; catalogs in locale/.
+LANGUAGES = [("en", "English"), ("ms", "Malay"), ("id", "Indonesian")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -235,6 +241,11 @@ LEADOPS_MAILBOX_BATCH = env.int("LEADOPS_MAILBOX_BATCH", default=500)
 LEADOPS_MAILBOX_RUN_SECONDS = env.int("LEADOPS_MAILBOX_RUN_SECONDS", default=120)
 LEADOPS_IMAP_TIMEOUT = env.float("LEADOPS_IMAP_TIMEOUT", default=20.0)
 LEADOPS_IMAP_CA_FILE = env.str("LEADOPS_IMAP_CA_FILE", default="")
+# Goals (goals app): the lead's one-question survey, emailed a while after the first
+# connected call when enabled; its signed link expires after LEADOPS_LEAD_SURVEY_LINK_DAYS.
+LEADOPS_LEAD_SURVEY_ENABLED = env.bool("LEADOPS_LEAD_SURVEY_ENABLED", default=False)
+LEADOPS_LEAD_SURVEY_DELAY_MINUTES = env.int("LEADOPS_LEAD_SURVEY_DELAY_MINUTES", default=60)
+LEADOPS_LEAD_SURVEY_LINK_DAYS = env.int("LEADOPS_LEAD_SURVEY_LINK_DAYS", default=14)
 # The sweeper re-enqueues follow-up work that a lost job left undone.
 LEADOPS_SWEEP_INTERVAL = env.int("LEADOPS_SWEEP_INTERVAL", default=15)
 # The rep workspace's websocket: empty means the page's own host (/ws/notifications/);
@@ -286,6 +297,8 @@ LEADOPS_SECRETS_KEY = env.list("LEADOPS_SECRETS_KEY", default=[])
 # Where lead details are fetched from (tests point these at a local stand-in server).
 META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
 HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="https://api.hubapi.com")
+LINKEDIN_API_URL = env.str("LINKEDIN_API_URL", default="https://api.linkedin.com")
+LINKEDIN_API_VERSION = env.str("LINKEDIN_API_VERSION", default="202511")  # the LinkedIn-Version header
 # Outbound calls (fetches, webhooks) give up after this many seconds; outbound webhook URLs
 # must be https unless LEADOPS_WEBHOOK_ALLOW_HTTP (default: DEBUG).
 LEADOPS_OUTBOUND_TIMEOUT = env.float("LEADOPS_OUTBOUND_TIMEOUT", default=5.0)

@@ -1,6 +1,7 @@
 """The project's URLs: each app brings its own (leads: intake and forms; workspace: the
 rep's pages and lead API; reports: dashboards and metrics; cadences: inbound replies and
-unsubscribe; integrations: /hooks/; booking: the lead's booking page; mailboxes: /mailbox/; pipeline: /healthz)."""
+unsubscribe; integrations: /hooks/; booking: the lead's booking page; goals: leaderboard and
+surveys; mailboxes: /mailbox/; pipeline: /healthz)."""
 
 import os
 
@@ -9,6 +10,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from leadops.accounts import PublicLinkPasswordResetView
+from leadops.languages import switch_language
 
 handler404 = "leadops.views.page_not_found"  # JSON under /api/
 
@@ -18,6 +20,7 @@ urlpatterns = [
     # Reset links on LEADOPS_PUBLIC_URL, whatever the Host header (before the stock route).
     path("accounts/password_reset/", PublicLinkPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),  # sign in, out, password reset
+    path("language/", switch_language, name="switch-language"),  # the switcher (README "Languages")
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("leads.urls")),
     path("", include("workspace.urls")),
@@ -28,6 +31,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("booking.urls")),
     path("", include("mailboxes.urls")),
+    path("", include("goals.urls")),
 ]
 
 # bench/intake.py compares intake with a bare one-row-insert view served by the same server.

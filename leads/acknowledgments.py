@@ -4,21 +4,32 @@ queues it exactly once per submission.
 Useful, not a no-reply: it confirms what was received, says when a human will call
 ("within 3 minutes", "tomorrow at 09:00 your time"), what happens next and other ways to
 reach the team. Templates per temperature and for after-hours live in
-templates/acknowledgments/."""
+templates/acknowledgments/.
+
+In the lead's language (README "Languages"): when managers gave the message a Malay or
+Indonesian version (cadences.AcknowledgmentTranslation, looked up through
+`register_translations`), the lead's language picks it and the promise, the dates and the
+labels are written in that language; otherwise the English files, in English."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from leadops.booking_links import booking_url
+from leadops.languages import ENGLISH, INDONESIAN
 from leadops.timezones import zone
 from leads.choices import AckState, IntakeChannel
 from leads.messaging import deliver_message, one_line
@@ -29,41 +40,54 @@ REPEAT_QUIET_PERIOD = timedelta(hours=24)
 EXCERPT_LENGTH = 140
 DOMAIN_LIKE = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)
 INQUIRY_PHRASES = {
-    "demo_request": "demo request",
-    "pricing": "pricing request",
-    "contact_sales": "request to talk to sales",
-    "cart_abandonment": "order enquiry",
-    "content_download": "download request",
-    "webinar": "webinar registration",
-    "newsletter": "newsletter sign-up",
-    "general": "message",
+    "demo_request": gettext_lazy("demo request"),
+    "pricing": gettext_lazy("pricing request"),
+    "contact_sales": gettext_lazy("request to talk to sales"),
+    "cart_abandonment": gettext_lazy("order enquiry"),
+    "content_download": gettext_lazy("download request"),
+    "webinar": gettext_lazy("webinar registration"),
+    "newsletter": gettext_lazy("newsletter sign-up"),
+    "general": gettext_lazy("message"),
 }
+CLOCK_FORMATS = {INDONESIAN: "H.i"}  # Indonesian writes 09.30; English and Malay 09:30
+# Managers' Malay and Indonesian versions (cadences registers the lookup, cadences/apps.py):
+# (kind, language) -> (subject, body) template sources, or None for the English files.
+_translations: list[Callable[[str, str], tuple[str, str] | None]] = []
+
+
+def register_translations(lookup: Callable[[str, str], tuple[str, str] | None]) -> None:
+    _translations[:] = [lookup]
+
+
+def inquiry_phrase(inquiry_type: str) -> str:
+    """What the lead asked for, as the messages name it, in the active language."""
+    return str(INQUIRY_PHRASES.get(inquiry_type) or _("request"))
 
 
 def promise_text(lead: Lead, now: datetime) -> str:
-    """When a human will contact the lead, in the lead's own words and time zone."""
+    """When a human will contact the lead, in the lead's time zone and the active language
+    (day and month names and the clock written as that language writes them)."""
     due = lead.first_contact_due_at
     if due is None:
-        return "shortly"
+        return _("shortly")
     local_due = due.astimezone(zone(lead.resolved_time_zone))
     local_now = now.astimezone(local_due.tzinfo)
     minutes = math.ceil((due - now).total_seconds() / 60)
     if not lead.after_hours and minutes <= 90:
         minutes = max(minutes, 1)
-        return f"within {minutes} minute{'s' if minutes != 1 else ''}"
-    clock = f"{local_due:%H:%M} your time"
+        return ngettext("within %(minutes)d minute", "within %(minutes)d minutes", minutes) % {"minutes": minutes}
+    clock = dateformat.format(local_due, CLOCK_FORMATS.get(translation.get_language() or ENGLISH, "H:i"))
     days_ahead = (local_due.date() - local_now.date()).days
     if days_ahead == 0:
-        return f"today by {clock}"
+        return _("today by %(clock)s your time") % {"clock": clock}
     if days_ahead == 1:
-        return f"tomorrow at {clock}"
-    if days_ahead < 7:
-        return f"on {local_due:%A} at {clock}"
-    return f"on {local_due:%A %d %B} at {clock}"
+        return _("tomorrow at %(clock)s your time") % {"clock": clock}
+    day = dateformat.format(local_due, "l" if days_ahead < 7 else "l d F")
+    return _("on %(day)s at %(clock)s your time") % {"day": day, "clock": clock}
 
 
 def greeting_name(lead: Lead) -> str:
-    return lead.first_name or (lead.name.split()[0] if lead.name.strip() else "there")
+    return lead.first_name or (lead.name.split()[0] if lead.name.strip() else pgettext("greeting", "there"))
 
 
 def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
@@ -93,7 +117,7 @@ def _context(lead: Lead, inquiry: Inquiry, now: datetime) -> dict:
         "message_quote": quoted_message(inquiry),
         "greeting_name": greeting_name(lead),
         "promise": promise_text(lead, now),
-        "inquiry_label": INQUIRY_PHRASES.get(inquiry.inquiry_type, "request"),
+        "inquiry_label": inquiry_phrase(inquiry.inquiry_type),
         "company_name": settings.LEADOPS_COMPANY_NAME,
         "contact_phone": settings.LEADOPS_CONTACT_PHONE,
         "booking_url": booking_url(lead.pk),  # the lead's own signed link (leadops/booking_links.py)
@@ -102,34 +126,52 @@ def _context(lead: Lead, inquiry: Inquiry, now: datetime) -> dict:
     }
 
 
+def email_kind(lead: Lead) -> str:
+    return "email_after_hours" if lead.after_hours else f"email_{lead.temperature}"
+
+
 def email_template(lead: Lead) -> str:
-    if lead.after_hours:
-        return "acknowledgments/email_after_hours.txt"
-    return f"acknowledgments/email_{lead.temperature}.txt"
+    return f"acknowledgments/{email_kind(lead)}.txt"
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    return Engine.get_default().from_string(source)
+
+
+def _render(source: str, context: dict) -> str:
+    return _compiled(source).render(Context(context, autoescape=False))
+
+
+def translated_version(kind: str, language: str) -> tuple[str, str] | None:
+    """The managers' (subject, body) of this message in the lead's language, if any."""
+    if language == ENGLISH or not _translations:
+        return None
+    return _translations[0](kind, language)
 
 
 def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
-    """The acknowledgment messages for one submission: email, and SMS with consent."""
-    context = _context(lead, inquiry, now)
+    """The acknowledgment messages for one submission: email, and SMS with consent; each
+    in the lead's language when that version exists, else in English."""
     messages = []
     if lead.email:
+        version = translated_version(email_kind(lead), lead.language)
+        with translation.override(lead.language if version else ENGLISH):
+            context = _context(lead, inquiry, now)
+            if version:
+                subject, body = _render(version[0], context), _render(version[1], context)
+            else:
+                subject = render_to_string("acknowledgments/email_subject.txt", context)
+                body = render_to_string(email_template(lead), context)
         messages.append(
-            {
-                "channel": "email",
-                "recipient": lead.email,
-                "subject": one_line(render_to_string("acknowledgments/email_subject.txt", context)),
-                "body": render_to_string(email_template(lead), context).strip() + "\n",
-            }
+            {"channel": "email", "recipient": lead.email, "subject": one_line(subject), "body": body.strip() + "\n"}
         )
     if lead.phone_e164 and lead.consent_sms:
-        messages.append(
-            {
-                "channel": "sms",
-                "recipient": lead.phone_e164,
-                "subject": "",
-                "body": " ".join(render_to_string("acknowledgments/sms.txt", context).split()),
-            }
-        )
+        version = translated_version("sms", lead.language)
+        with translation.override(lead.language if version else ENGLISH):
+            context = _context(lead, inquiry, now)
+            text = _render(version[1], context) if version else render_to_string("acknowledgments/sms.txt", context)
+        messages.append({"channel": "sms", "recipient": lead.phone_e164, "subject": "", "body": " ".join(text.split())})
     return messages
 
 
@@ -152,7 +194,7 @@ def acknowledge_inquiry(inquiry_id: int) -> int:
     with transaction.atomic():
         inquiry = (
             Inquiry.objects.select_for_update(of=("self",))
-            .select_related("lead")
+            .select_related("lead", "lead__owner")  # the owner's name is in the message
             .filter(pk=inquiry_id, ack_state=AckState.PENDING)
             .first()
         )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from leadops import events
+from leadops import events, languages
 from leadops.timezones import resolve_time_zone, zone
 from leads import enrichment, policies, scoring, sla
 from leads.choices import IntakeChannel
@@ -133,6 +133,7 @@ def build_lead(submission: Submission, lead_source: LeadSource, now) -> Lead:
         region=submission.region,
         default=settings.LEADOPS_DEFAULT_TIMEZONE,
     )
+    lead.language = languages.lead_language(submission.language, submission.country)
     lead.junk_reason = _junk_reason(submission, domain)
     lead.junk = bool(lead.junk_reason)
     lead.score = scoring.score_lead(

@@ -1,36 +1,37 @@
 """The fixed vocabularies of a lead (SPEC §6); values are the API's wire values."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Source(models.TextChoices):
-    PAID_ADS = "paid_ads", "Paid ads"
-    ORGANIC = "organic", "Organic"
-    REFERRAL = "referral", "Referral"
-    EVENT = "event", "Event"
-    SOCIAL = "social", "Social"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    PARTNER = "partner", "Partner"
-    DIRECT = "direct", "Direct"
-    OTHER = "other", "Other"
+    PAID_ADS = "paid_ads", _("Paid ads")
+    ORGANIC = "organic", _("Organic")
+    REFERRAL = "referral", _("Referral")
+    EVENT = "event", _("Event")
+    SOCIAL = "social", _("Social")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    PARTNER = "partner", _("Partner")
+    DIRECT = "direct", _("Direct")
+    OTHER = "other", _("Other")
 
 
 class InquiryType(models.TextChoices):
-    DEMO_REQUEST = "demo_request", "Demo request"
-    PRICING = "pricing", "Pricing"
-    CONTACT_SALES = "contact_sales", "Contact sales"
-    CART_ABANDONMENT = "cart_abandonment", "Cart abandonment"
-    CONTENT_DOWNLOAD = "content_download", "Content download"
-    WEBINAR = "webinar", "Webinar"
-    NEWSLETTER = "newsletter", "Newsletter"
-    GENERAL = "general", "General"
+    DEMO_REQUEST = "demo_request", _("Demo request")
+    PRICING = "pricing", _("Pricing")
+    CONTACT_SALES = "contact_sales", _("Contact sales")
+    CART_ABANDONMENT = "cart_abandonment", _("Cart abandonment")
+    CONTENT_DOWNLOAD = "content_download", _("Content download")
+    WEBINAR = "webinar", _("Webinar")
+    NEWSLETTER = "newsletter", _("Newsletter")
+    GENERAL = "general", _("General")
 
 
 class Temperature(models.TextChoices):
-    HOT = "hot", "Hot"
-    WARM = "warm", "Warm"
-    COLD = "cold", "Cold"
+    HOT = "hot", _("Hot")
+    WARM = "warm", _("Warm")
+    COLD = "cold", _("Cold")
 
 
 class Segment(models.TextChoices):
@@ -40,28 +41,28 @@ class Segment(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    NEW = "new", "New"
-    ASSIGNED = "assigned", "Assigned"
-    CONTACTED = "contacted", "Contacted"
-    CONNECTED = "connected", "Connected"
-    QUALIFIED = "qualified", "Qualified"
-    DISQUALIFIED = "disqualified", "Disqualified"
-    CONVERTED = "converted", "Converted"
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    CONTACTED = "contacted", _("Contacted")
+    CONNECTED = "connected", _("Connected")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    CONVERTED = "converted", _("Converted")
 
 
 class AttemptChannel(models.TextChoices):
-    CALL = "call", "Call"
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
 
 
 class AttemptOutcome(models.TextChoices):
-    CONNECTED = "connected", "Connected"
-    NO_ANSWER = "no_answer", "No answer"
-    VOICEMAIL = "voicemail", "Voicemail"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-    SENT = "sent", "Sent"
-    REPLIED = "replied", "Replied"
+    CONNECTED = "connected", _("Connected")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    SENT = "sent", _("Sent")
+    REPLIED = "replied", _("Replied")
 
 
 class MessageState(models.TextChoices):

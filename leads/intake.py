@@ -14,7 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from leadops import languages
 from leadops.timezones import country_names, is_time_zone
 from leads.choices import InquiryType, Source
 from leads.enrichment import PhoneParseError, parse_phone
@@ -51,6 +53,7 @@ TEXT_LIMITS = {
     "inquiry_type": 30,
     "source": 20,
     "submitted_at": 40,
+    "language": 35,  # optional: en, ms, id or a tag such as ms-MY (README "Languages")
 }
 BOOLEAN_FIELDS = ("consent_email", "consent_sms")
 TRUE_WORDS = {"true", "1", "yes", "on", "y"}
@@ -89,6 +92,7 @@ class Submission:
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""
+    language: str = ""  # en, ms, id or "" (then the country decides: leadops.languages.lead_language)
     extra: dict = field(default_factory=dict)
     honeypot_filled: bool = False
     # A provider's test lead (Google Ads "is_test"): stored as junk, so never routed,
@@ -105,22 +109,22 @@ def _text(value: Any, name: str, errors: _Errors) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        errors.add(name, "Must be a string.")
+        errors.add(name, _("Must be a string."))
         return ""
     if isinstance(value, float) and not math.isfinite(value):
-        errors.add(name, "Must be a string, not NaN or Infinity.")
+        errors.add(name, _("Must be a string, not NaN or Infinity."))
         return ""
     text = str(value).strip()
     if "\x00" in text:
-        errors.add(name, "Must not contain NUL characters.")
+        errors.add(name, _("Must not contain NUL characters."))
         return ""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        errors.add(name, "Must be valid Unicode text.")
+        errors.add(name, _("Must be valid Unicode text."))
         return ""
     if len(text) > TEXT_LIMITS[name]:
-        errors.add(name, f"Ensure this field has no more than {TEXT_LIMITS[name]} characters.")
+        errors.add(name, _("Ensure this field has no more than %(limit)d characters.") % {"limit": TEXT_LIMITS[name]})
         return ""
     return text
 
@@ -130,7 +134,7 @@ def _boolean(value: Any, name: str, errors: _Errors) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
         return value.strip().lower() in TRUE_WORDS
-    errors.add(name, "Must be true or false.")
+    errors.add(name, _("Must be true or false."))
     return False
 
 
@@ -141,27 +145,27 @@ def _extra(value: Any, errors: _Errors) -> dict:
         try:
             value = json.loads(value)
         except (ValueError, RecursionError):
-            errors.add("extra", "Must be a JSON object.")
+            errors.add("extra", _("Must be a JSON object."))
             return {}
     if not isinstance(value, dict):
-        errors.add("extra", "Must be a JSON object.")
+        errors.add("extra", _("Must be a JSON object."))
         return {}
     try:
         # Reject what PostgreSQL's jsonb cannot store (NUL, lone surrogates) and cap nesting.
         encoded = json.dumps(value, ensure_ascii=False)
         encoded.encode("utf-8")
     except (ValueError, TypeError, RecursionError, UnicodeEncodeError):
-        errors.add("extra", "Must be a JSON object of plain text, numbers and lists.")
+        errors.add("extra", _("Must be a JSON object of plain text, numbers and lists."))
         return {}
     if "\\u0000" in encoded or "\x00" in encoded:
-        errors.add("extra", "Must not contain NUL characters.")
+        errors.add("extra", _("Must not contain NUL characters."))
         return {}
     if _depth(value) > 10:
-        errors.add("extra", "Must not nest deeper than 10 levels.")
+        errors.add("extra", _("Must not nest deeper than 10 levels."))
         return {}
     if not _finite(value):
         # JSON has no NaN or Infinity (1e999 reads as Infinity), and PostgreSQL's jsonb refuses them.
-        errors.add("extra", "Numbers must be finite: NaN, Infinity and out-of-range values like 1e999 are not JSON.")
+        errors.add("extra", _("Numbers must be finite: NaN, Infinity and out-of-range values like 1e999 are not JSON."))
         return {}
     return value
 
@@ -193,10 +197,10 @@ def _submitted_at(text: str, errors: _Errors, now: datetime, max_age: timedelta 
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        errors.add("submitted_at", "Use ISO 8601 with a UTC offset, e.g. 2026-11-23T10:00:00+01:00.")
+        errors.add("submitted_at", _("Use ISO 8601 with a UTC offset, e.g. 2026-11-23T10:00:00+01:00."))
         return now
     if moment.tzinfo is None or moment.utcoffset() is None:
-        errors.add("submitted_at", "Include a UTC offset (e.g. +01:00 or Z).")
+        errors.add("submitted_at", _("Include a UTC offset (e.g. +01:00 or Z)."))
         return now
     problem = ""
     if moment > now + MAX_FUTURE_SKEW:
@@ -235,17 +239,17 @@ def clean_submission(
     submission.submitted_at = _submitted_at(text["submitted_at"], errors, now, max_age)
 
     if not submission.email and not submission.phone and "email" not in errors and "phone" not in errors:
-        errors.add("email", "Give an email or a phone number.")
-        errors.add("phone", "Give an email or a phone number.")
+        errors.add("email", _("Give an email or a phone number."))
+        errors.add("phone", _("Give an email or a phone number."))
     if submission.email:
         try:
             _email_validator(submission.email)
         except ValidationError:
-            errors.add("email", "Enter a valid email address.")
+            errors.add("email", _("Enter a valid email address."))
     if submission.country:
         submission.country = submission.country.upper()
         if submission.country not in country_names():
-            errors.add("country", "Use an ISO 3166-1 alpha-2 country code, e.g. US or FR.")
+            errors.add("country", _("Use an ISO 3166-1 alpha-2 country code, e.g. US or FR."))
     if submission.phone and "country" not in errors:
         try:
             parsed = parse_phone(submission.phone, submission.country)
@@ -256,17 +260,21 @@ def clean_submission(
             if not submission.country and parsed.valid:
                 submission.country = parsed.region if parsed.region in country_names() else ""
     if submission.timezone and not is_time_zone(submission.timezone):
-        errors.add("timezone", "Use an IANA time zone name, e.g. Europe/Paris.")
+        errors.add("timezone", _("Use an IANA time zone name, e.g. Europe/Paris."))
+    if submission.language:
+        submission.language = languages.normalize(submission.language) or ""
+        if not submission.language:
+            errors.add("language", _("Use one of: en, ms, id (a regional tag such as ms-MY is accepted)."))
     if not submission.inquiry_type:
         submission.inquiry_type = InquiryType.GENERAL.value
     elif submission.inquiry_type not in InquiryType.values:
-        errors.add("inquiry_type", f"Use one of: {', '.join(InquiryType.values)}.")
+        errors.add("inquiry_type", _("Use one of: %(values)s.") % {"values": ", ".join(InquiryType.values)})
     if not submission.source:
         submission.source = default_source
     elif submission.source not in Source.values:
-        errors.add("source", f"Use one of: {', '.join(Source.values)}.")
+        errors.add("source", _("Use one of: %(values)s.") % {"values": ", ".join(Source.values)})
     elif not allows_source(submission.source):
-        errors.add("source", "This intake key may not submit leads of that source.")
+        errors.add("source", _("This intake key may not submit leads of that source."))
     if errors:
         return None, dict(errors)
     return submission, {}

@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import timedelta
 
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from leadops.queues import enqueue_on_commit
@@ -46,13 +46,9 @@ def queue_message(lead: Lead, *, dedupe_key: str, **fields) -> Message | None:
 def deliver_message(message_id: int) -> bool:
     """Send one pending message; True when this call sent it. The RQ job of every outbox
     message (enqueued by queue_message, and again by the sweeper)."""
-    now = timezone.now()
-    claimed = Message.objects.filter(pk=message_id, state=MessageState.PENDING, not_before__lte=now).update(
-        state=MessageState.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    message = _claim(message_id, timezone.now())
+    if message is None:
         return False
-    message = Message.objects.get(pk=message_id)
     try:
         reference = transport_for(message.channel).send(
             Outgoing(
@@ -78,6 +74,18 @@ def deliver_message(message_id: int) -> bool:
         data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
     )
     return True
+
+
+def _claim(message_id: int, now) -> Message | None:
+    """pending -> sending, and the claimed row, in one statement (UPDATE ... RETURNING, on
+    PostgreSQL and SQLite alike); None when the message is not pending or not due."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    claimed = Message.objects.raw(
+        f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608 - names, not input
+        " WHERE id = %s AND state = %s AND not_before <= %s RETURNING *",
+        [MessageState.SENDING, now, message_id, MessageState.PENDING, now],
+    )
+    return next(iter(claimed), None)
 
 
 def _attachment(message: Message) -> Attachment | None:

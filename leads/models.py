@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.timezone import now
 
+from leadops import languages
 from leads import choices
 from leads.choices import (
     AckState,
@@ -173,6 +174,10 @@ class Lead(models.Model):
     email_normalized = models.CharField(max_length=254, blank=True)
     phone_e164 = models.CharField(max_length=20, blank=True)
     resolved_time_zone = models.CharField(max_length=64, help_text="Payload, else phone, else country, else default.")
+    language = models.CharField(
+        max_length=5, choices=languages.CHOICES, default=languages.ENGLISH,
+        help_text="Its messages' language: payload or form, else country (MY ms, ID id).",
+    )  # fmt: skip
     time_zone_origin = models.CharField(max_length=20, blank=True)
     company_domain = models.CharField(max_length=200, blank=True)
     free_mail = models.BooleanField(default=False)

@@ -38,6 +38,12 @@ LEAD_FIELDS = {
     "utm_medium": _string("utm_medium"),
     "utm_campaign": _string("utm_campaign"),
     "extra": {"type": "object", "additionalProperties": True, "description": "Finite numbers only (no NaN)."},
+    "language": _string(
+        "language",
+        pattern="^([Ee][Nn]|[Mm][Ss]|[Ii][Dd]|[Ii][Nn])([-_][A-Za-z0-9]{1,8})*$",
+        description="Optional: the lead's language, en, ms or id (ms-MY and the like accepted); default: from "
+        "`country` (MY ms, ID id, else en).",
+    ),
 }
 ERRORS = {
     "type": "object",

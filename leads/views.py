@@ -1,10 +1,13 @@
 """Public hosted form (/f/<slug>/): CSRF-protected, honeypot, mobile-friendly; it ends on
-a page that states the promise time in the lead's local time."""
+a page that states the promise time in the lead's local time. It speaks the visitor's
+language (`?lang=`, the switcher's cookie, Accept-Language; README "Languages"), and the
+lead it stores keeps that language, or its country's when the visitor chose none."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -12,8 +15,11 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leadops.clientip import client_ip
+from leadops.languages import URL_PARAMETER, visitor_choice
 from leadops.ratelimit import retry_after
 from leadops.timezones import country_names, zone
 from leads.acknowledgments import greeting_name, promise_text
@@ -25,7 +31,7 @@ from leads.models import Lead, LeadSource
 
 FORM_FIELDS = (
     "first_name", "last_name", "email", "phone", "company", "job_title", "country", "inquiry_type",
-    "product_interest", "message", "consent_email", "consent_sms", "timezone",
+    "product_interest", "message", "consent_email", "consent_sms", "timezone", "language",
 )  # fmt: skip
 THANKS_SALT = "leadops.hosted-form.thanks"
 HOUR = 3600
@@ -33,7 +39,7 @@ HOUR = 3600
 
 def _wait_text(wait: int) -> str:
     minutes = max(1, -(-wait // 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}
 
 
 def address_wait(request) -> int:
@@ -74,27 +80,30 @@ def _refused(message: str, status: int, retry_after: int = 0) -> Outcome:
 def _submit(request, lead_source: LeadSource, values: dict) -> Outcome:
     """Throttle, validate and store one post."""
     if wait := address_wait(request):
-        return _refused(f"Too many requests from your network. Please try again in {_wait_text(wait)}.", 429, wait)
+        message = _("Too many requests from your network. Please try again in %(wait)s.") % {"wait": _wait_text(wait)}
+        return _refused(message, 429, wait)
     submission, errors = clean_submission(
         values, default_source=lead_source.default_source, allows_source=lead_source.allows, max_age=LIVE_BACKDATE_LIMIT
     )
     if not submission:
         return Outcome(errors, 400)
     if wait := recipient_wait(submission):
-        message = f"We already have several requests for this email or phone. Please try again in {_wait_text(wait)}."
+        message = _("We already have several requests for this email or phone. Please try again in %(wait)s.") % {
+            "wait": _wait_text(wait)
+        }
         return _refused(message, 429, wait)
     try:
         result = lead_intake(
             submission, lead_source, actor_label=f"hosted form {lead_source.slug}", channel=IntakeChannel.HOSTED_FORM
         )
     except (OperationalError, InterfaceError):
-        return _refused("We could not save your request just now. Please try again in a moment.", 503)
+        return _refused(_("We could not save your request just now. Please try again in a moment."), 503)
     return Outcome({}, 200, result.lead.pk)
 
 
 def hosted_form(request, slug: str):
     lead_source = get_object_or_404(LeadSource, slug=slug, hosted_form_enabled=True)
-    values: dict = {"inquiry_type": InquiryType.DEMO_REQUEST}
+    values: dict = {"inquiry_type": InquiryType.DEMO_REQUEST, "language": visitor_choice(request)}
     errors: dict = {}
     status = 200
     if request.method == "POST":
@@ -105,7 +114,10 @@ def hosted_form(request, slug: str):
         outcome = _submit(request, lead_source, values)
         if outcome.lead_id is not None:
             token = signing.dumps(outcome.lead_id, salt=THANKS_SALT)
-            return redirect("hosted-form-thanks", slug=slug, token=token)
+            response = redirect("hosted-form-thanks", slug=slug, token=token)
+            if language := request.GET.get(URL_PARAMETER, ""):
+                response["Location"] += "?" + urlencode({URL_PARAMETER: language})
+            return response
         errors, status = outcome.errors, outcome.status
     context = {
         "lead_source": lead_source,
@@ -125,7 +137,7 @@ def hosted_form_thanks(request, slug: str, token: str):
     try:
         lead_id = signing.loads(token, salt=THANKS_SALT, max_age=24 * 3600)
     except signing.BadSignature as error:
-        raise Http404("This confirmation link has expired.") from error
+        raise Http404(_("This confirmation link has expired.")) from error
     lead = get_object_or_404(Lead, pk=lead_id, lead_source__slug=slug)
     now = timezone.now()
     local_due = (

@@ -57,7 +57,8 @@ def route_waiting_leads(user) -> None:
 
 
 def plan_cadence(lead, at) -> None:
-    progress.enroll(lead, at=at)  # once per lead; a no-op on reassignment
+    # once per lead; a no-op on reassignment. Every emitter of LEAD_ROUTED holds the lead's row lock.
+    progress.enroll(lead, at=at, locked=True)
 
 
 def progress_cadence(lead, attempt) -> None:

@@ -8,6 +8,7 @@ import logging
 from leads import acknowledgments
 from leads.models import Inquiry
 from routing.assignment import assign_lead
+from routing.config import one_configuration
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,9 @@ def handle_new_inquiry(inquiry_id: int) -> None:
     lead_id = Inquiry.objects.filter(pk=inquiry_id).values_list("lead_id", flat=True).first()
     if lead_id is None:
         return
-    try:
-        assign_lead(lead_id)
-    except Exception:
-        log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
-    acknowledgments.acknowledge_inquiry(inquiry_id)
+    with one_configuration():
+        try:
+            assign_lead(lead_id)
+        except Exception:
+            log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
+        acknowledgments.acknowledge_inquiry(inquiry_id)

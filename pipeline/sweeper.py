@@ -8,15 +8,22 @@ LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping
 pending work: acknowledgments and messages (leads), routing, escalation and offers not
 accepted in time (routing), due steps (cadences), pushes to the reps' devices (webpush),
 announced leads to fetch and webhooks to send (integrations), calendar feeds (booking),
-mailboxes to sync over IMAP (mailboxes)."""
+mailboxes to sync over IMAP (mailboxes).
+
+Apps above the pipeline add their own periodic work with `register()` from their
+AppConfig.ready() (goals: closing goal periods and awarding rewards, survey links); it
+runs at the end of each sweep, under the same lock. One that fails is logged and retried by
+the next sweep: it never stops the others, nor the SLA watch that follows."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.utils import timezone
 
 from booking.sweeper import sweep as sweep_booking
+from cadences.sweeper import arm_upcoming as arm_cadence_ticks
 from cadences.sweeper import sweep as sweep_cadences
 from integrations.sweeper import sweep as sweep_integrations
 from leads.sweeper import sweep as sweep_leads
@@ -26,6 +33,13 @@ from routing.sweeper import sweep as sweep_routing
 from webpush.delivery import sweep as sweep_pushes
 
 log = logging.getLogger(__name__)
+_registered: list[Callable] = []
+
+
+def register(task: Callable) -> None:
+    """Run `task(now) -> dict[str, int]` at the end of every sweep (once per process)."""
+    if task not in _registered:
+        _registered.append(task)
 
 
 def sweep(now=None) -> dict[str, int]:
@@ -38,8 +52,15 @@ def sweep(now=None) -> dict[str, int]:
     counts.update(sweep_integrations(now))
     counts.update(sweep_booking(now))
     counts.update(sweep_mailboxes(now))
+    for task in _registered:
+        try:
+            counts.update(task(now))
+        except Exception:
+            log.exception("periodic work %s failed; the next sweep tries again", getattr(task, "__qualname__", task))
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
+    # Not recovery but the regular arming of the cadence ticks of the next minutes.
+    arm_cadence_ticks(now)
     return counts
 
 

@@ -19,15 +19,20 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from leadops.roles import REPS, sees_all_leads
 from leads.choices import Source, Temperature
 from reports import filters as report_filters
-from reports import meetings, metrics, series
+from reports import meetings, metrics, panels, series
 from routing.models import Team
 
-PERIODS = (("7", "Last 7 days", 7), ("30", "Last 30 days", 30), ("90", "Last 90 days", 90), ("all", "All time", None))
+PERIODS = (
+    ("7", gettext_lazy("Last 7 days"), 7), ("30", gettext_lazy("Last 30 days"), 30),
+    ("90", gettext_lazy("Last 90 days"), 90), ("all", gettext_lazy("All time"), None),
+)  # fmt: skip
 DEFAULT_PERIOD = "30"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -96,41 +101,49 @@ def _tiles(figures: dict, data: dict) -> list[dict]:
     sla_ok = sla["rate"] is not None and sla["rate"] >= metrics.TARGET_WITHIN_SLA
     return [
         _tile(
-            "Within SLA", share(sla["rate"]), f"{sla['met']:,} of {sla['due']:,} due leads first contacted in time",
-            status="" if sla["rate"] is None else ("ok" if sla_ok else "bad"), target="target ≥ 95%", key="within_sla",
+            _("Within SLA"), share(sla["rate"]),
+            _("%(met)s of %(due)s due leads first contacted in time")
+            % {"met": f"{sla['met']:,}", "due": f"{sla['due']:,}"},
+            status="" if sla["rate"] is None else ("ok" if sla_ok else "bad"), target=_("target ≥ 95%"),
+            key="within_sla",
         ),
         _tile(
-            "Hot leads: first response (median)", duration(hot_median),
-            f"{figures.get('hot_attempted', 0):,} hot leads attempted · mean {duration(figures.get('hot_mean'))}",
-            status="" if hot_median is None else ("ok" if hot_ok else "bad"), target="target < 5 min", key="hot",
+            _("Hot leads: first response (median)"), duration(hot_median),
+            _("%(count)s hot leads attempted · mean %(mean)s")
+            % {"count": f"{figures.get('hot_attempted', 0):,}", "mean": duration(figures.get("hot_mean"))},
+            status="" if hot_median is None else ("ok" if hot_ok else "bad"), target=_("target < 5 min"), key="hot",
             exact=hot_median,
         ),
         _tile(
-            "First response (median)", duration(response["median"]),
-            f"mean {duration(response['mean'])} · p90 {duration(response['p90'])}", key="response",
+            _("First response (median)"), duration(response["median"]),
+            _("mean %(mean)s · p90 %(p90)s") % {"mean": duration(response["mean"]), "p90": duration(response["p90"])},
+            key="response",
             exact=response["median"],
         ),
         _tile(
-            "First response in business time (mean)", duration(response["business_mean"]),
-            f"wall-clock mean {duration(response['mean'])}", key="business", exact=response["business_mean"],
+            _("First response in business time (mean)"), duration(response["business_mean"]),
+            _("wall-clock mean %(mean)s") % {"mean": duration(response["mean"])}, key="business",
+            exact=response["business_mean"],
         ),
         _tile(
-            "Leads", f"{data['leads']:,}",
-            f"{figures['attempted']:,} attempted · {figures['never']:,} never attempted", key="leads",
+            _("Leads"), f"{data['leads']:,}",
+            _("%(attempted)s attempted · %(never)s never attempted")
+            % {"attempted": f"{figures['attempted']:,}", "never": f"{figures['never']:,}"}, key="leads",
         ),
         _tile(
-            "Assignment latency", duration(data["assignment_latency"]["mean"]),
-            f"mean · p95 {duration(data['assignment_latency']['p95'])}", key="assignment",
+            _("Assignment latency"), duration(data["assignment_latency"]["mean"]),
+            _("mean · p95 %(p95)s") % {"p95": duration(data["assignment_latency"]["p95"])}, key="assignment",
             exact=data["assignment_latency"]["mean"],
         ),
         _tile(
-            "Acknowledgment latency", duration(data["acknowledgment_latency"]["mean"]),
-            f"mean · p95 {duration(data['acknowledgment_latency']['p95'])}", key="acknowledgment",
+            _("Acknowledgment latency"), duration(data["acknowledgment_latency"]["mean"]),
+            _("mean · p95 %(p95)s") % {"p95": duration(data["acknowledgment_latency"]["p95"])}, key="acknowledgment",
             exact=data["acknowledgment_latency"]["mean"],
         ),
         _tile(
-            "Time to qualification decision", duration(data["time_to_qualification"]["median"]),
-            f"median · mean {duration(data['time_to_qualification']['mean'])}", key="qualification",
+            _("Time to qualification decision"), duration(data["time_to_qualification"]["median"]),
+            _("median · mean %(mean)s") % {"mean": duration(data["time_to_qualification"]["mean"])},
+            key="qualification",
             exact=data["time_to_qualification"]["median"],
         ),
     ]  # fmt: skip
@@ -142,7 +155,7 @@ def bucket_rows(data: dict) -> list[dict]:
         bucket = data["conversion_by_bucket"][label]
         rows.append({"bucket": label, **bucket, "research": metrics.RESEARCH_BY_BUCKET[label]})
     never = data["conversion_by_bucket"][metrics.NEVER_ATTEMPTED]
-    rows.append({"bucket": "never attempted", **never, "research": None})
+    rows.append({"bucket": _("never attempted"), **never, "research": None})
     for row in rows:
         row["rate_text"] = metrics.human_rate(row["rate"])
     return rows
@@ -186,10 +199,10 @@ def _heat_rows(grid: list[list[int]]) -> list[dict]:
 
 def _period_label(filters: report_filters.MetricFilters, period: str, tz) -> str:
     if period != "custom":
-        return next(label for key, label, _days in PERIODS if key == period)
-    since = filters.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if filters.since else "the start"
-    until = filters.until.astimezone(tz).strftime("%Y-%m-%d %H:%M") if filters.until else "now"
-    return f"From {since} to {until}"
+        return str(next(label for key, label, _days in PERIODS if key == period))
+    since = filters.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if filters.since else _("the start")
+    until = filters.until.astimezone(tz).strftime("%Y-%m-%d %H:%M") if filters.until else _("now")
+    return _("From %(since)s to %(until)s") % {"since": since, "until": until}
 
 
 @leadership_page
@@ -216,8 +229,8 @@ def dashboard_page(request):
         "spread": board.spread,
         "spread_text": _spread_text(board.spread),
         "heatmaps": [
-            ("Leads submitted", _heat_rows(board.heatmap["leads"])),
-            ("Rep touches", _heat_rows(board.heatmap["touches"])),
+            (_("Leads submitted"), _heat_rows(board.heatmap["leads"])),
+            (_("Rep touches"), _heat_rows(board.heatmap["touches"])),
         ],
         "hours": range(24),
         "research": metrics.RESEARCH_CURVE,
@@ -233,6 +246,7 @@ def dashboard_page(request):
         "meetings": meetings.dashboard_card(data["meetings"]),
         "breaches_url": reverse("dashboard-breaches") + ("?" + _non_date_query(query) if query else ""),
         "ws_url": settings.LEADOPS_WS_URL.rstrip("/"),
+        "panels": panels.render(panels.DASHBOARD, request, filters=filters, now=timezone.now()),
     }
     return render(request, "dashboard/dashboard.html", context)
 

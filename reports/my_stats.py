@@ -13,6 +13,7 @@ from django.utils import timezone
 from leadops.pages import render_in_viewer_zone
 from leadops.timezones import viewer_zone
 from leads.models import Lead
+from reports import panels
 from reports.metrics import human_duration, human_rate, rep_rows, summary
 from routing.models import Team
 
@@ -54,4 +55,5 @@ def my_stats(request: HttpRequest) -> HttpResponse:
         row["rate_text"] = human_rate(row["within_sla_rate"])
         row["me"] = row["rep"] == user.get_username()
     context.update(mine=card(mine), team=card(team), teams=teams, board=board, target=0.95)
+    context["panels"] = panels.render(panels.MY_STATS, request, now=now)  # goals, rewards, the rep survey
     return render_in_viewer_zone(request, "workspace/stats.html", context)

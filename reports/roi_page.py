@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Min
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from leadops.parsing import row_id
 from reports import filters as report_filters
@@ -21,19 +22,19 @@ ROI_WINDOW_DAYS = 90  # the team's measured conversion: leads of the last 90 day
 
 
 class RoiForm(forms.Form):
-    monthly_leads = forms.IntegerField(min_value=0, max_value=100_000_000, label="Monthly inbound leads")
+    monthly_leads = forms.IntegerField(min_value=0, max_value=100_000_000, label=_("Monthly inbound leads"))
     current_response_minutes = forms.DecimalField(
-        required=False, min_value=0, max_digits=12, decimal_places=1, label="Current average response (minutes)"
+        required=False, min_value=0, max_digits=12, decimal_places=1, label=_("Current average response (minutes)")
     )
     current_rate = forms.DecimalField(min_value=0, max_value=100, max_digits=7, decimal_places=3,
-                                      label="Current conversion rate (%)")  # fmt: skip
+                                      label=_("Current conversion rate (%)"))  # fmt: skip
     expected_rate = forms.DecimalField(min_value=0, max_value=100, max_digits=7, decimal_places=3,
-                                       label="Expected conversion rate (%)")  # fmt: skip
+                                       label=_("Expected conversion rate (%)"))  # fmt: skip
     customer_value = forms.DecimalField(
-        min_value=0, max_digits=14, decimal_places=2, label="Average customer value ($)"
+        min_value=0, max_digits=14, decimal_places=2, label=_("Average customer value ($)")
     )
     monthly_cost = forms.DecimalField(
-        required=False, min_value=0, max_digits=14, decimal_places=2, label="Monthly cost of the improvement ($)"
+        required=False, min_value=0, max_digits=14, decimal_places=2, label=_("Monthly cost of the improvement ($)")
     )
 
     def inputs(self) -> roi.RoiInputs:

@@ -10,6 +10,7 @@ A rep's status, capacity and open leads are never cached (routing.decision.load_
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 import redis
@@ -32,11 +33,30 @@ def _current_generation() -> bytes | None:
 
 
 def _fresh() -> None:
-    """Drop this process's cache when another process edited the configuration."""
+    """Drop this process's cache when another process edited the configuration (checked
+    once per `one_configuration()` block, else at every read)."""
+    if _loaded.get("pinned"):
+        return
     generation = _current_generation()
     if generation != _loaded["generation"]:
         forget()
         _loaded["generation"] = generation
+
+
+@contextmanager
+def one_configuration():
+    """One job's work sees one configuration: the generation is checked once on entry, not
+    at each of the job's reads (a lead's routing, enrolment and acknowledgment read it
+    several times). An edit committed meanwhile counts from the next job on."""
+    if _loaded.get("pinned"):
+        yield
+        return
+    _fresh()
+    _loaded["pinned"] = True
+    try:
+        yield
+    finally:
+        _loaded["pinned"] = False
 
 
 def _bump_generation() -> None:
@@ -92,6 +112,20 @@ def rep_calendars(profile_ids: list[int], day) -> dict[int, tuple[dict, list, li
 
     _fresh()
     return cached(("rep_calendars", tuple(sorted(profile_ids)), day), load)
+
+
+def fresh_cached(key, load):
+    """`load()` cached in the process like the routing configuration, and dropped the same
+    way when any process edits what forget_on_change watches (other apps connect their
+    read-mostly models to it: the cadences' definitions)."""
+    _fresh()
+    return cached(key, load)
+
+
+def team_schedule_id(team_id: int):
+    """The business schedule of a team (None: the default hours)."""
+    schedules = fresh_cached("team_schedules", lambda: dict(Team.objects.values_list("pk", "schedule_id")))
+    return schedules.get(team_id)
 
 
 def forget_on_change(**kwargs) -> None:

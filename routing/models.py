@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 
+from leadops import languages
 from leadops.timezones import validate_time_zone
 from leads.models import ChoiceListValidator
 
@@ -166,6 +167,10 @@ class RepProfile(models.Model):
     product_skills = models.JSONField(default=list, blank=True, help_text="Products this rep sells (empty: all).")
     territories = models.ManyToManyField(Territory, blank=True, help_text="Empty: every territory.")
     sms_phone = models.CharField(max_length=20, blank=True, help_text="E.164, for hot-lead SMS alerts.")
+    language = models.CharField(
+        max_length=5, blank=True, choices=languages.CHOICES,
+        help_text="The language of the rep's pages (empty: the browser's). The rep's switcher saves it.",
+    )  # fmt: skip
     status = models.CharField(max_length=10, choices=RepStatus.choices, default=RepStatus.OFFLINE)
     status_changed_at = models.DateTimeField(default=now)
     push_alerts = models.CharField(

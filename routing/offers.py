@@ -77,8 +77,11 @@ def open_offer(lead: Lead, at: datetime) -> Offer | None:
     if limit is None:
         Offer.objects.filter(lead_id=lead.pk).delete()
         return None
-    Offer.objects.filter(lead_id=lead.pk).delete()  # an earlier owner's (the lead row is locked)
-    offer = Offer.objects.create(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)
+    # One statement: an earlier owner's offer is replaced (the lead row is locked).
+    [offer] = Offer.objects.bulk_create(
+        [Offer(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)],
+        update_conflicts=True, unique_fields=["lead"], update_fields=["owner", "offered_at", "accept_by"],
+    )  # fmt: skip
     enqueue_on_commit(EXPIRE_JOB, lead.pk, at=offer.accept_by)
     return offer
 

@@ -14,6 +14,7 @@ from django.core import signing
 from django.test import Client
 
 from cadences.messages import unsubscribe_token
+from goals.survey import survey_token
 from leads.views import THANKS_SALT
 from tests.workspace_kit import make_lead, make_team
 
@@ -30,6 +31,8 @@ PAGES = [
     ("anonymous", "/unsubscribe/{unsubscribe}/"),
     ("rep", "/queue/"),
     ("rep", "/queue/stats/"),
+    ("rep", "/goals/leaderboard/"),
+    ("anonymous", "/survey/{survey}/"),
     ("rep", "/leads/{lead}/"),
     ("manager", "/start/"),
     ("manager", "/queue/?team={team}"),  # the team picker that submits on change
@@ -49,6 +52,7 @@ PAGES = [
     ("manager", "/admin/routing/routingrule/add/"),
     ("manager", "/admin/routing/routingrule/dry-run/"),
     ("manager", "/admin/routing/team/{team}/change/"),
+    ("manager", "/admin/goals/goal/add/"),
     ("manager", "/admin/password_change/"),
     ("superuser", "/admin/auth/user/{manager}/change/"),
     ("superuser", "/admin/auth/user/add/"),
@@ -86,6 +90,7 @@ def world(rep, manager):
         "manager": manager.pk,
         "thanks": signing.dumps(lead.pk, salt=THANKS_SALT),
         "unsubscribe": unsubscribe_token(lead.pk),
+        "survey": survey_token(lead.pk),
     }
 
 

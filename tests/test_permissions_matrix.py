@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from booking.models import Meeting
+from goals.survey import survey_token
 from integrations.models import Connection
 from leadops.booking_links import booking_token
 from leads.models import LeadSource
@@ -91,6 +92,12 @@ MATRIX = [
     ("mailbox: sync now", "POST", "/mailbox/{mailbox}/sync/", None, (LOGIN, DONE, 404, DONE, 404)),
     ("mailbox: disconnect", "POST", "/mailbox/{mailbox}/disconnect/", None, (LOGIN, DONE, 404, DONE, 404)),
     ("admin: mailboxes", "GET", "/admin/mailboxes/mailbox/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    # Goals: the leaderboard for everyone signed in, the goals in the admin for managers, the
+    # lead's survey page behind its signed link.
+    ("leaderboard", "GET", "/goals/leaderboard/", None, (LOGIN, 200, 200, 200, 200)),
+    ("admin: goals", "GET", "/admin/goals/goal/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    ("lead survey", "GET", "/survey/{survey}/", None, (200, 200, 200, 200, 200)),
+    ("lead survey: forged link", "GET", "/survey/{survey}x/", None, (404, 404, 404, 404, 404)),
 ]  # fmt: skip
 CASES = [
     pytest.param(persona, method, url, body, expected[index], id=f"{persona}: {label}")
@@ -123,6 +130,7 @@ def world(rep, manager):
         "connection_slug": connection.slug,
         "meeting": meeting.pk,
         "token": booking_token(lead.pk),
+        "survey": survey_token(lead.pk),
     }
 
 

@@ -15,6 +15,7 @@ import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields import DateTimeField
+from django.utils.translation import gettext_lazy as _
 
 from cadences.models import TASK_CHANNELS, PlannedStep, StepStatus
 from leadops.parsing import row_id
@@ -76,13 +77,15 @@ def sort_key(*, first_attempt_at, urgent_at, temperature, submitted_at, lead_id)
 
 
 class QueueFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     stage = django_filters.ChoiceFilter(
-        choices=[(stage.value, stage.label) for stage in OPEN_STAGES], empty_label="Any stage"
+        choices=[(stage.value, stage.label) for stage in OPEN_STAGES], empty_label=_("Any stage")
     )
-    temperature = django_filters.ChoiceFilter(choices=Temperature.choices, empty_label="Any temperature")
-    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
-    due_today = django_filters.BooleanFilter(method="filter_due_today", label="Due today", widget=forms.CheckboxInput)
+    temperature = django_filters.ChoiceFilter(choices=Temperature.choices, empty_label=_("Any temperature"))
+    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label=_("Any source"))
+    due_today = django_filters.BooleanFilter(
+        method="filter_due_today", label=_("Due today"), widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Lead

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead
 from notifications.alerts import sla_warning_at
@@ -28,11 +29,11 @@ def countdown(lead: Lead) -> str:
     """The row's clock: time left to first contact (amber from 80% of the time, red when
     overdue), else to the next call/task step; the page ticks it every second."""
     if lead.first_attempt_at is None and lead.first_contact_due_at:
-        due, warn, mode, label = lead.first_contact_due_at, sla_warning_at(lead), "sla", "first contact due"
+        due, warn, mode, label = lead.first_contact_due_at, sla_warning_at(lead), "sla", _("first contact due")
     elif getattr(lead, "next_step_due_at", None):
-        due, warn, mode, label = lead.next_step_due_at, None, "step", "next step due"
+        due, warn, mode, label = lead.next_step_due_at, None, "step", _("next step due")
     else:
-        return format_html('<span class="countdown done" data-mode="none">{}</span>', "contacted")
+        return format_html('<span class="countdown done" data-mode="none">{}</span>', _("contacted"))
     return format_html(
         '<span class="countdown" data-mode="{}" data-due="{}" data-warn="{}">{} {}</span>',
         mode,
@@ -50,23 +51,29 @@ def offer_actions(lead: Lead, viewer_id: int | None) -> str:
         return ""
     return format_html(
         '<span class="offer-actions"><button type="button" class="small-button accept-button" data-accept="{}">'
-        'Accept</button><a class="small-button pass-link" href="{}#pass">Pass</a></span>',
+        '{}</button><a class="small-button pass-link" href="{}#pass">{}</a></span>',
         lead.pk,
+        _("Accept"),
         reverse("workspace-lead", args=[lead.pk]),
+        _("Pass"),
     )
 
 
 class QueueTable(tables.Table):
-    lead = tables.Column(accessor="pk", verbose_name="Lead", attrs={"td": {"data-label": "Lead", "class": "c-lead"}})
-    phone = tables.Column(empty_values=(), verbose_name="Call", attrs={"td": {"data-label": "Call", "class": "c-call"}})
-    temperature = tables.Column(verbose_name="Temp.", attrs={"td": {"data-label": "Temp.", "class": "c-temp"}})
-    source = tables.Column(attrs={"td": {"data-label": "Source", "class": "c-source"}})
-    stage = tables.Column(attrs={"td": {"data-label": "Stage", "class": "c-stage"}})
+    lead = tables.Column(
+        accessor="pk", verbose_name=_("Lead"), attrs={"td": {"data-label": _("Lead"), "class": "c-lead"}}
+    )
+    phone = tables.Column(
+        empty_values=(), verbose_name=_("Call"), attrs={"td": {"data-label": _("Call"), "class": "c-call"}}
+    )
+    temperature = tables.Column(verbose_name=_("Temp."), attrs={"td": {"data-label": _("Temp."), "class": "c-temp"}})
+    source = tables.Column(verbose_name=_("Source"), attrs={"td": {"data-label": _("Source"), "class": "c-source"}})
+    stage = tables.Column(verbose_name=_("Stage"), attrs={"td": {"data-label": _("Stage"), "class": "c-stage"}})
     due = tables.Column(
-        empty_values=(), verbose_name="Time left", attrs={"td": {"data-label": "Time left", "class": "c-due"}}
+        empty_values=(), verbose_name=_("Time left"), attrs={"td": {"data-label": _("Time left"), "class": "c-due"}}
     )
     owner = tables.Column(
-        empty_values=(), verbose_name="Owner", attrs={"td": {"data-label": "Owner", "class": "c-owner"}}
+        empty_values=(), verbose_name=_("Owner"), attrs={"td": {"data-label": _("Owner"), "class": "c-owner"}}
     )
 
     class Meta:
@@ -75,7 +82,7 @@ class QueueTable(tables.Table):
         sequence = ("lead", "phone", "temperature", "source", "stage", "due", "owner")
         orderable = False
         attrs = {"class": "queue-table", "id": "queue-table"}
-        empty_text = "No open leads right now. New ones appear here as they are assigned."
+        empty_text = _("No open leads right now. New ones appear here as they are assigned.")
         row_attrs = {
             "id": lambda record: f"lead-{record.pk}",
             "class": lambda record: f"lead-row temp-{record.temperature}",
@@ -111,7 +118,7 @@ class QueueTable(tables.Table):
 
     def render_phone(self, record: Lead):
         if not record.phone_e164:
-            dial = format_html('<span class="muted">{}</span>', record.phone or "no phone")
+            dial = format_html('<span class="muted">{}</span>', record.phone or _("no phone"))
         else:
             dial = format_html(
                 '<a class="dial" href="tel:{}">{}</a>', record.phone_e164, record.phone or record.phone_e164
@@ -134,5 +141,5 @@ class QueueTable(tables.Table):
 
     def render_owner(self, record: Lead):
         if not record.owner_id:
-            return format_html('<span class="muted">{}</span>', "unassigned")
+            return format_html('<span class="muted">{}</span>', _("unassigned"))
         return record.owner.get_full_name() or record.owner.get_username()

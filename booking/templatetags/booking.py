@@ -63,7 +63,7 @@ def meeting_section(context, lead):
     meeting = _shown_meeting(lead, now)
     can_act = bool(user and (lead.owner_id == user.pk or is_manager(user)))
     slots = []
-    if meeting is not None and can_act and meeting.starts_at > now and is_open(lead):
+    if meeting is not None and can_act and meeting.starts_at > now and is_open(lead) and not meeting.external_provider:
         slots = offer_for(lead, now, limit=RESCHEDULE_CHOICES, ignore_meeting=meeting.pk, rep=meeting.rep).slots
     past = lead.meetings.exclude(pk=meeting.pk if meeting else None).order_by("-starts_at")[:5]
     tz = lead_zone(lead)

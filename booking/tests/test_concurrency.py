@@ -101,3 +101,20 @@ def test_writers_that_skip_the_lock_still_cannot_overlap(team, rep):
         for result in refused
     ), results
     assert Meeting.objects.filter(status="booked").count() == 1
+
+
+def test_one_calendly_booking_delivered_twice_at_once_makes_one_meeting(team, rep, clock):
+    """Calendly retries when an answer is slow: the two deliveries race for the lead's lock;
+    the second finds the first's meeting (a replay), never an error or a second meeting."""
+    from booking.external import record_external_meeting
+
+    lead = make_lead(rep, team=team)
+
+    def deliver(index: int):
+        return record_external_meeting(
+            provider="calendly", action="booked", external_id="https://api.calendly.com/x/invitees/I1",
+            lead_id=lead.pk, starts_at=ny(24, 10), ends_at=ny(24, 10, 30),
+        ).outcome  # fmt: skip
+
+    assert sorted(race(deliver, 4)) == ["booked", "replay", "replay", "replay"]
+    assert Meeting.objects.count() == 1

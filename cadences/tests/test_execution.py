@@ -8,15 +8,18 @@ from datetime import UTC, timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from cadences import dispatch
 from cadences.models import PlannedStep
 from cadences.progress import enroll
+from cadences.sweeper import arm_upcoming
 from cadences.sweeper import sweep as sweep_cadences
 from cadences.tasks import dispatch_due_steps, run_planned_step
 from cadences.tests.conftest import TUESDAY_10_NY, events, local, ny, plan_rows, step
+from cadences.wakeups import STEP_JOB, arm_ahead
 from leadops.push import user_group
 from leadops.queues import get_queue
 from leads.models import Attempt, Message
@@ -63,14 +66,19 @@ def test_it_sends_an_sms_step_that_ends_with_the_opt_out_line(make_lead, enroll_
     assert step(lead, 1).status == "done"
 
 
-def test_it_schedules_one_tick_job_per_due_second(make_lead, enroll_now):
+def _ticks_for(steps) -> set[str]:
+    return {f"cadence-tick-{int(planned.due_at.timestamp())}" for planned in steps}
+
+
+def test_enrolment_schedules_one_tick_job_per_due_second_of_the_next_minutes(make_lead, enroll_now, settings):
+    settings.LEADOPS_SWEEP_INTERVAL = 150  # a 10-minute horizon: steps 2 and 3 inside it, 4 on outside
     lead = make_lead()
     enroll_now(lead)
     registry = ScheduledJobRegistry(queue=get_queue())
-    expected = {
-        f"cadence-tick-{int(planned.due_at.timestamp())}"
-        for planned in PlannedStep.objects.filter(number__gt=1)  # step 1 is due now: run at once
-    }
+    horizon = TUESDAY_10_NY + arm_ahead()
+    soon = PlannedStep.objects.filter(number__gt=1, due_at__lte=horizon)  # step 1 is due now: run at once
+    expected = _ticks_for(soon)
+    assert expected and PlannedStep.objects.filter(due_at__gt=horizon).exists()  # both kinds in this plan
     assert set(registry.get_job_ids()) == expected
     tick = Job.fetch(f"cadence-tick-{int(step(lead, 2).due_at.timestamp())}", connection=get_queue().connection)
     assert tick.func_name == "cadences.tasks.dispatch_due_steps" and tick.args == (
@@ -79,6 +87,21 @@ def test_it_schedules_one_tick_job_per_due_second(make_lead, enroll_now):
     assert len(get_queue()) == 1  # the dispatcher for the step due now
     enroll_now(make_lead())  # a second lead with the same times adds no job
     assert set(registry.get_job_ids()) == expected
+
+
+def test_the_sweep_arms_the_ticks_of_steps_coming_within_the_horizon_once(make_lead, enroll_now, at, settings):
+    settings.LEADOPS_SWEEP_INTERVAL = 150
+    lead = make_lead()
+    enroll_now(lead)
+    registry = ScheduledJobRegistry(queue=get_queue())
+    later = PlannedStep.objects.filter(due_at__gt=TUESDAY_10_NY + arm_ahead()).order_by("due_at").first()
+    assert f"cadence-tick-{int(later.due_at.timestamp())}" not in registry.get_job_ids()
+    at(later.due_at - arm_ahead() + timedelta(seconds=1))  # a sweep a little inside the horizon
+    assert arm_upcoming(timezone.now()) >= 1
+    ids = registry.get_job_ids()
+    assert f"cadence-tick-{int(later.due_at.timestamp())}" in ids
+    assert arm_upcoming(timezone.now()) == 0  # armed already: nothing written twice
+    assert registry.get_job_ids() == ids
 
 
 def test_it_sends_a_step_once_however_many_jobs_run_it(make_lead, enroll_now, jobs, at):
@@ -105,7 +128,9 @@ def test_a_step_job_that_starts_early_waits_for_the_due_time(make_lead, enroll_n
     email.refresh_from_db()
     assert email.status == "scheduled" and not mail.outbox
     registry = ScheduledJobRegistry(queue=get_queue())
-    assert len(registry) == 12  # 11 ticks and the step job again, at 10:32
+    # the step job again, at 10:32 (the plan's ticks are armed by the sweep as they come near)
+    scheduled = [Job.fetch(job_id, connection=get_queue().connection) for job_id in registry.get_job_ids()]
+    assert [job.args for job in scheduled if job.func_name == STEP_JOB] == [(email.pk,)]
 
 
 def test_it_announces_a_due_call_step_once_and_keeps_it_for_the_rep(make_lead, enroll_now, jobs, at):
@@ -181,6 +206,8 @@ def test_an_email_overdue_after_closing_waits_for_the_next_opening(make_lead, en
     )
     assert plan_rows(lead)[4] == (5, "call", "Wed 14 13:00", "scheduled")  # the rest follows it
     registry = ScheduledJobRegistry(queue=get_queue())
+    at(ny(14, 8, 59))  # a sweep in the minutes before the opening arms its tick
+    sweep()
     assert f"cadence-tick-{int(ny(14, 9).timestamp())}" in registry.get_job_ids()
     at(ny(14, 9, 0, 1))
     get_queue().enqueue(dispatch_due_steps, None)

@@ -40,7 +40,9 @@ class Incoming:
 
 class Adapter:
     provider = ""
-    fetches = False  # the lead is fetched by id after the notification (Meta, HubSpot)
+    fetches = False  # the lead is fetched by id after the notification (Meta, HubSpot, LinkedIn)
+    handshakes = False  # a GET is a subscription handshake (Meta, LinkedIn)
+    meetings = False  # the request reports a meeting booked elsewhere (Calendly, Cal.com)
 
     def verify(self, request: HttpRequest, body: bytes, connection) -> str:
         """ "" when the request is genuine, else why not."""
@@ -49,6 +51,14 @@ class Adapter:
     def handshake(self, request: HttpRequest, connection) -> HttpResponse | None:
         """Answer a GET (a subscription handshake), or None: GET is not allowed."""
         return None
+
+    def handshake_refused(self) -> tuple[int, dict, str]:
+        """(status, field errors, log detail) of a handshake `handshake` did not answer."""
+        return (
+            403,
+            {"hub.verify_token": ["The verify token does not match this connection."]},
+            ("handshake: wrong hub.mode or verify token"),
+        )
 
     def lead(self, payload, request: HttpRequest) -> Incoming | None:
         """The lead in a verified payload; None when the payload carries none."""
@@ -106,6 +116,16 @@ def text(value) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
     return plain_text(str(value)).strip()[:100]
+
+
+def as_dict(value) -> dict:
+    """A provider's object, or {} when it sent something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value) -> list:
+    """A provider's list, or [] when it sent something else there."""
+    return value if isinstance(value, list) else []
 
 
 def get_json(url: str, headers: dict[str, str]) -> dict:

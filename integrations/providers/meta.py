@@ -15,7 +15,7 @@ import urllib.parse
 from django.conf import settings
 from django.http import HttpResponse
 
-from integrations.providers.base import Adapter, FetchError, Incoming, PayloadError, get_json, header, text
+from integrations.providers.base import Adapter, FetchError, Incoming, PayloadError, as_list, get_json, header, text
 from integrations.signatures import check_meta
 
 GRAPH_FIELDS = (
@@ -27,6 +27,7 @@ CONTEXT_KEYS = ("page_id", "form_id", "ad_id", "adgroup_id", "created_time")
 class MetaAdapter(Adapter):
     provider = "meta"
     fetches = True
+    handshakes = True
 
     def handshake(self, request, connection):
         mode = request.GET.get("hub.mode", "")
@@ -84,7 +85,7 @@ def lead_from_graph(provider_id: str, data: dict, context: dict) -> Incoming:
     for item in data.get("field_data", []):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
-        values = [str(value) for value in item.get("values") or [] if isinstance(value, str | int | float)]
+        values = [str(value) for value in as_list(item.get("values")) if isinstance(value, str | int | float)]
         answers[item["name"][:100]] = ", ".join(values)
     document = {**answers}
     for key in ("created_time", "platform", "campaign_name", "adset_name", "ad_name"):

@@ -29,6 +29,10 @@ HUBSPOT_TOKEN = "pat-na1-private-app-token"
 GOOGLE_KEY = "google-form-key-5678"
 GENERIC_SECRET = "whsec_" + base64.b64encode(b"generic-secret-bytes-0123456789").decode()
 GENERIC_KEY = "generic-bearer-key"
+LINKEDIN_SECRET = "linkedin-client-secret-abc"
+LINKEDIN_TOKEN = "AQV-linkedin-oauth-token"
+CALENDLY_KEY = "calendly-webhook-signing-key"
+CALCOM_SECRET = "calcom-webhook-secret"
 
 
 @pytest.fixture
@@ -36,6 +40,7 @@ def stand_in(settings):
     server = StandIn()
     settings.META_GRAPH_URL = server.url + "/v21.0"
     settings.HUBSPOT_API_URL = server.url
+    settings.LINKEDIN_API_URL = server.url
     settings.LEADOPS_WEBHOOK_ALLOW_HTTP = True
     settings.LEADOPS_OUTBOUND_TIMEOUT = 2.0
     yield server
@@ -124,6 +129,23 @@ def standard_signed(body: bytes, secret: str = GENERIC_SECRET, *, msg_id="msg_1"
     content = f"{msg_id}.{timestamp}.".encode() + body
     signature = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
     return {"HTTP_WEBHOOK_ID": msg_id, "HTTP_WEBHOOK_TIMESTAMP": timestamp, "HTTP_WEBHOOK_SIGNATURE": f"v1,{signature}"}
+
+
+def linkedin_signed(body: bytes, secret: str = LINKEDIN_SECRET, *, reading: str = "prefixed body") -> dict:
+    """X-LI-Signature, as each documented reading computes it."""
+    message = b"hmacsha256=" + body if reading.startswith("prefixed") else body
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return {"HTTP_X_LI_SIGNATURE": "hmacsha256=" + digest if reading.endswith("header prefix") else digest}
+
+
+def calendly_signed(body: bytes, key: str = CALENDLY_KEY, *, at: float | None = None) -> dict:
+    timestamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"HTTP_CALENDLY_WEBHOOK_SIGNATURE": f"t={timestamp},v1={digest}"}
+
+
+def calcom_signed(body: bytes, secret: str = CALCOM_SECRET) -> dict:
+    return {"HTTP_X_CAL_SIGNATURE_256": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
 
 
 def post(client, path: str, body: bytes, headers: dict):

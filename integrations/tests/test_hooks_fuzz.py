@@ -24,7 +24,7 @@ from integrations.tests import conftest as kit
 from leads.tests.fuzzing import examples
 from leads.tests.test_intake_fuzz import ODD_TEXT, json_values
 
-PROVIDERS = ("meta", "typeform", "hubspot", "google-ads", "generic")
+PROVIDERS = ("meta", "typeform", "hubspot", "google-ads", "generic", "linkedin", "calendly", "calcom")
 SAMPLES = {
     "meta": {"object": "page", "entry": [{"id": "5", "changes": [{"field": "leadgen", "value": {"leadgen_id": "1"}}]}]},
     "typeform": {"event_type": "form_response", "form_response": {"token": "t", "hidden": {"utm_source": "x"},
@@ -34,6 +34,20 @@ SAMPLES = {
     "google-ads": {"lead_id": "L", "google_key": kit.GOOGLE_KEY, "is_test": False,
                    "user_column_data": [{"column_id": "EMAIL", "string_value": "a@b.io"}]},
     "generic": {"email": "a@b.io", "id": "g1", "phone": "+16465550142", "extra": {"k": "v"}},
+    "linkedin": {"type": "LEAD_ACTION", "leadAction": "CREATED", "notificationId": 5,
+                 "leadGenFormResponse": "urn:li:leadGenFormResponse:r1", "leadGenForm": "urn:li:leadGenForm:9"},
+    "calendly": {"event": "invitee.created", "payload": {
+        "uri": "https://api.calendly.com/scheduled_events/E/invitees/I", "email": "a@b.io", "name": "A B",
+        "old_invitee": None, "text_reminder_number": "+16465550142", "questions_and_answers": [{"question": "q",
+        "answer": "a"}], "scheduled_event": {"start_time": "2026-12-08T15:00:00Z", "end_time": "2026-12-08T15:30:00Z",
+        "event_memberships": [{"user_email": "ava@example.com"}]}}},
+    "calcom": {"triggerEvent": "BOOKING_CREATED", "payload": {
+        "uid": "u1", "startTime": "2026-12-08T15:00:00Z", "endTime": "2026-12-08T15:30:00Z",
+        "organizer": {"email": "ava@example.com"}, "attendees": [{"email": "a@b.io", "name": "A"}],
+        "responses": {"notes": {"value": "n"}}, "rescheduleUid": "u0"}},
+    "linkedin-sample": {"response": {"id": "r1", "submittedAt": 1, "formResponse": {"answers": [
+        {"questionId": 1, "answerDetails": {"textQuestionAnswer": {"answer": "a@b.io"}}}]}},
+        "form": {"content": {"questions": [{"questionId": 1, "predefinedField": "EMAIL"}]}}},
     "meta-graph": {"id": "1", "field_data": [{"name": "email", "values": ["a@b.io"]}]},
     "hubspot-contact": {"id": "1", "properties": {"email": "a@b.io", "country": "France"}},
 }  # fmt: skip
@@ -70,14 +84,22 @@ def signed(provider: str, body: bytes) -> dict:
         return kit.hubspot_signed(f"http://testserver/hooks/hubspot/{provider}/", body)
     if provider == "generic":
         return kit.standard_signed(body, msg_id="msg_fuzz")
+    if provider == "linkedin":
+        return kit.linkedin_signed(body)
+    if provider == "calendly":
+        return kit.calendly_signed(body)
+    if provider == "calcom":
+        return kit.calcom_signed(body)
     return {}
 
 
 JUNK_HEADERS = st.dictionaries(
     st.sampled_from(["HTTP_X_HUB_SIGNATURE_256", "HTTP_TYPEFORM_SIGNATURE", "HTTP_X_HUBSPOT_SIGNATURE_V3",
                      "HTTP_X_HUBSPOT_REQUEST_TIMESTAMP", "HTTP_WEBHOOK_ID", "HTTP_WEBHOOK_TIMESTAMP",
-                     "HTTP_WEBHOOK_SIGNATURE", "HTTP_AUTHORIZATION"]),
-    st.sampled_from(["", "sha256=", "v1,", "v1,AAAA", "Bearer", "99999999999999999999", "-1", "1e9", "sha256=zz"]),
+                     "HTTP_WEBHOOK_SIGNATURE", "HTTP_AUTHORIZATION", "HTTP_X_LI_SIGNATURE",
+                     "HTTP_CALENDLY_WEBHOOK_SIGNATURE", "HTTP_X_CAL_SIGNATURE_256"]),
+    st.sampled_from(["", "sha256=", "v1,", "v1,AAAA", "Bearer", "99999999999999999999", "-1", "1e9", "sha256=zz",
+                     "hmacsha256=", "t=,v1=", "t=99999999999999999999,v1=00", "t=1,v1", ",,,="]),
     max_size=4,
 )  # fmt: skip
 
@@ -89,6 +111,8 @@ def hooks(make_connection, redis_down):
             "meta": {"signing": kit.APP_SECRET, "token": kit.PAGE_TOKEN, "verify": kit.VERIFY_TOKEN},
             "typeform": {"signing": kit.TYPEFORM_SECRET}, "hubspot": {"signing": kit.HUBSPOT_SECRET},
             "google-ads": {"verify": kit.GOOGLE_KEY}, "generic": {"signing": kit.GENERIC_SECRET},
+            "linkedin": {"signing": kit.LINKEDIN_SECRET, "token": kit.LINKEDIN_TOKEN},
+            "calendly": {"signing": kit.CALENDLY_KEY}, "calcom": {"signing": kit.CALCOM_SECRET},
         }[provider]  # fmt: skip
         make_connection(provider, provider, **secrets)
 
@@ -106,6 +130,8 @@ def test_the_hooks_never_answer_500(client, hooks, provider, data, how, method, 
     path = f"/hooks/{provider}/{provider}/"
     if method == "GET" and provider == "meta":
         path += "?" + data.draw(st.sampled_from(["hub.mode=subscribe&hub.challenge=1", "hub.verify_token=%FF", ""]))
+    if method == "GET" and provider == "linkedin":
+        path += "?" + data.draw(st.sampled_from(["challengeCode=c0de", "challengeCode=%FF%00", "challengeCode=", ""]))
     response = client.generic(method, path, body, content_type=content_type, **headers)
     event(f"{provider} {response.status_code}")
     assert response.status_code < 500, (response.status_code, body[:200])
@@ -120,7 +146,7 @@ def test_the_hooks_never_answer_500(client, hooks, provider, data, how, method, 
 @given(provider=st.sampled_from(PROVIDERS), data=st.data())
 def test_send_a_test_refuses_with_a_message_never_an_exception(hooks, provider, data):
     connection = Connection.objects.select_related("lead_source").get(provider=provider)
-    key = {"meta": "meta-graph", "hubspot": "hubspot-contact"}.get(provider, provider)
+    key = {"meta": "meta-graph", "hubspot": "hubspot-contact", "linkedin": "linkedin-sample"}.get(provider, provider)
     payload = data.draw(st.one_of(mutated(SAMPLES[key]), json_values))
     try:
         incoming = adapter_for(provider).sample(payload, None)
