@@ -11,10 +11,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from leadops.queues import sweep_enqueue
+from leadops.queues import is_pending
 from mailboxes.models import Mailbox, SyncState
-from mailboxes.sync import QUEUE, job_id, stale_after
-from mailboxes.tasks import sync_mailbox
+from mailboxes.sync import enqueue_sync, job_id, stale_after
 
 BATCH = 200
 
@@ -42,5 +41,6 @@ def sweep(now=None) -> dict[str, int]:
     mailboxes = Mailbox.objects.filter(due(now), active=True).exclude(failed_recently(now))
     count = 0
     for mailbox_id in mailboxes.order_by("last_synced_at", "pk").values_list("pk", flat=True)[:BATCH]:
-        count += sweep_enqueue(sync_mailbox, mailbox_id, job_id=job_id(mailbox_id), queue=QUEUE)
+        if not is_pending(job_id(mailbox_id)):  # a queued or running sync is not asked for twice
+            count += enqueue_sync(mailbox_id)
     return {"mailbox_syncs": count}

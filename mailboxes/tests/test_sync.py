@@ -14,7 +14,7 @@ from rq import SimpleWorker
 from leadops import queues
 from mailboxes.models import FolderState, Mailbox, MailMessage, MailThread, Security, SyncState
 from mailboxes.sweeper import sweep
-from mailboxes.sync import QUEUE, sync_mailbox
+from mailboxes.sync import QUEUE, job_id, job_timeout, sync_mailbox
 from mailboxes.tests.conftest import connect_mailbox
 from mailboxes.tests.mailkit import Mail, load
 
@@ -173,6 +173,8 @@ def run_sync_jobs(real_redis):
 
 def test_the_sweep_syncs_what_is_due(mailbox, run_sync_jobs, settings):
     assert sweep() == {"mailbox_syncs": 1}  # never synced
+    job = queues.get_queue(QUEUE).fetch_job(job_id(mailbox.pk))
+    assert job.func_name == "mailboxes.tasks.sync_mailbox" and job.timeout == job_timeout() > 180  # RQ's default
     assert sweep() == {"mailbox_syncs": 0}  # its job is still queued
     run_sync_jobs()
     assert state(mailbox).state == SyncState.OK
