@@ -15,7 +15,7 @@ from mailboxes.sync import request_sync
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = AdminMailboxForm
-    list_display = ["username", "owner", "host", "active", "state", "last_synced_at", "progress", "status_message"]
+    list_display = ["username", "owner", "state", "status_message", "progress", "last_synced_at", "active"]
     list_filter = ["state", "active", "security"]
     search_fields = ["username", "host", "owner__username", "owner__email"]
     list_select_related = ["owner"]
