@@ -1,0 +1,312 @@
+"""Replay a window of real leads through a routing configuration, in memory.
+
+Each lead goes, at the moment it arrived, through routing's own `decide()`
+(routing/decision.py), given a `ReplayState` instead of the database: the configuration
+under test, each rep's status as recorded at that moment (routing.RepStatusChange; a rep
+with no recorded status yet counts as available, so their hours decide), the open leads
+each rep holds in the replay (its own assignments, released when the real lead closed),
+and the rotation cursor and counts, advanced exactly as routing.assignment does. Leads
+that find nobody wait and are tried again, most urgent first, whenever a rep of their
+pool becomes able to take leads (status, hours starting, capacity freed) or an on-call
+shift starts. Nothing is written."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from leadops.timezones import zone
+from leads import sla
+from routing.decision import ASSIGNED, ON_CALL, UNROUTED, decide
+from routing.eligibility import STANDARD_HOURS, RepSnapshot, on_leave, working_now
+from routing.models import BusinessSchedule, Strategy
+from whatif.configuration import Configuration
+from whatif.history import History, ReplayLead
+
+# As the sweeper (routing.assignment.waiting_lead_ids): at most this many waiting leads a try.
+RETRY_BATCH = 200
+STATUS, CLOSE, OPENS, SHIFT, ARRIVAL = range(5)  # the order of events at the same moment
+
+
+@dataclass(slots=True)
+class LeadResult:
+    outcome: str  # at arrival: assigned, on_call, morning_queue, unrouted
+    owner_id: int | None  # in the end (after a wait, if any)
+    owned_at: datetime | None
+    rule_id: int | None
+    first_contact_due: datetime | None
+    due_in_hours: bool
+
+
+class ReplayState:
+    """routing.decision.LiveState's questions, answered from memory as of the replay's clock."""
+
+    def __init__(self, configuration: Configuration, history: History):
+        self.configuration = configuration
+        self.status = dict(history.status_at_start)
+        self.open_leads: dict[int, int] = {}
+        self.cursors = dict(history.cursors)
+        self.counts = {rule_id: dict(counts) for rule_id, counts in history.counts.items()}
+        self.performance = history.performance
+        self.earlier_by_domain = dict(history.earlier_by_domain)
+        self.account_domains: dict[int, str] = {}
+
+    # -- what decide() asks -------------------------------------------------------------
+    def routing_rules(self) -> list:
+        return self.configuration.rules
+
+    def load_reps(self, user_ids, at: datetime) -> list[RepSnapshot]:
+        reps = self.configuration.reps
+        snapshots = []
+        for user_id in sorted(set(user_ids)):
+            rep = reps.get(user_id)
+            if rep is None:
+                continue
+            if not rep.has_profile:
+                snapshots.append(
+                    RepSnapshot(rep.user_id, rep.username, rep.name, "offline", "UTC", {}, [], 0, 0, 1, [], [], False)
+                )
+                continue
+            snapshots.append(
+                RepSnapshot(
+                    rep.user_id,
+                    rep.username,
+                    rep.name,
+                    self.status.get(user_id, "available"),
+                    rep.time_zone,
+                    rep.hours,
+                    rep.leave,
+                    rep.capacity,
+                    self.open_leads.get(user_id, 0),
+                    rep.weight,
+                    rep.territories,
+                    rep.product_skills,
+                )  # fmt: skip
+            )
+        return snapshots
+
+    def rotation_cursor(self, rule, *, lock: bool) -> int | None:
+        return self.cursors.get(rule.pk, 0)
+
+    def rotation_counts(self, rule) -> dict[int, int]:
+        return self.counts.get(rule.pk, {})
+
+    def response_seconds(self, user_ids, at: datetime) -> dict[int, float]:
+        return self.performance.mean_seconds(user_ids, at) if self.performance else {}
+
+    def account_owner(self, lead: ReplayLead) -> tuple[int | None, str]:
+        owner = self.configuration.account_owners.get(lead.named_account_id) if lead.named_account_id else None
+        if owner:
+            return owner, f"owner of named account {self.account_domains.get(lead.named_account_id, '')}".rstrip()
+        if lead.company_domain and not lead.free_mail:
+            earlier = self.earlier_by_domain.get(lead.company_domain)
+            if earlier:
+                return earlier[1], f"owner of an earlier lead from {lead.company_domain}"
+        return None, ""
+
+    def on_call_shifts(self, team_id: int, at: datetime) -> list:
+        return [shift for shift in self.configuration.shifts.get(team_id, ()) if shift.starts_at <= at < shift.ends_at]
+
+    # -- what routing.assignment writes, kept in memory ------------------------------------
+    def give(self, lead: ReplayLead, decision, at: datetime) -> None:
+        user_id = decision.chosen_id
+        self.open_leads[user_id] = self.open_leads.get(user_id, 0) + 1
+        rule = decision.rule
+        if rule is not None and rule.strategy != Strategy.ACCOUNT_OWNER:  # routing.assignment._count_assignment
+            if rule.strategy == Strategy.ROUND_ROBIN:
+                self.cursors[rule.pk] = user_id
+            counts = self.counts.setdefault(rule.pk, {})
+            counts[user_id] = counts.get(user_id, 0) + 1
+        if lead.company_domain:
+            known = self.earlier_by_domain.get(lead.company_domain)
+            if known is None or known[0] <= lead.submitted_at:
+                self.earlier_by_domain[lead.company_domain] = (lead.submitted_at, user_id)
+
+    def can_take_leads(self, user_id: int, at: datetime) -> bool:
+        """Available, at work, not on leave and under capacity (whatever the lead)."""
+        rep = self.configuration.reps.get(user_id)
+        return (
+            rep is not None
+            and rep.has_profile
+            and self.status.get(user_id, "available") == "available"
+            and working_now(rep.hours, rep.time_zone, at)
+            and not on_leave(rep.leave, rep.time_zone, at)
+            and self.open_leads.get(user_id, 0) < rep.capacity
+        )
+
+
+class SlaClock:
+    """First-contact due times under a list of SLA policies (leads/sla.py), per lead."""
+
+    def __init__(self, policies: list):
+        self.policies = policies
+        self.by_id = {policy.pk: policy for policy in policies}
+        self._schedules = {
+            schedule.pk: schedule
+            for schedule in BusinessSchedule.objects.prefetch_related("hours", "closed_days").order_by("pk")
+        }
+        self._default = next((s for s in self._schedules.values() if s.is_default), None)
+        self._calendars: dict = {}
+
+    def _calendar(self, schedule_id: int | None, country: str):
+        key = (schedule_id, country)
+        if key not in self._calendars:
+            schedule = self._schedules.get(schedule_id) or self._default
+            self._calendars[key] = sla.calendar_from_schedule(schedule, country) if schedule else sla.STANDARD_CALENDAR
+        return self._calendars[key]
+
+    def targets(self, lead: ReplayLead) -> sla.SlaTargets:
+        return sla.compute_sla(
+            policies=self.policies, submitted_at=lead.submitted_at, temperature=lead.temperature,
+            inquiry_type=lead.inquiry_type, source=lead.source, segment=lead.segment,
+            named_account=lead.named_account_id is not None,
+            calendar=self._calendar(lead.schedule_id, lead.country), tz=zone(lead.resolved_time_zone),
+        )  # fmt: skip
+
+    def on_call_due(self, lead: ReplayLead, targets: sla.SlaTargets) -> datetime:
+        """On call the clock runs in wall-clock time (routing.assignment._wall_clock_sla)."""
+        policy = self.by_id.get(targets.policy_id)
+        if policy is None or policy.first_contact_within is None:
+            return targets.first_contact_by
+        return min(targets.first_contact_by, lead.submitted_at + policy.first_contact_within)
+
+
+def _opening_events(configuration: Configuration, starts: datetime, ends: datetime) -> list[tuple]:
+    """When each pooled rep's working hours begin during the window."""
+    pooled = {user_id for rule in configuration.rules for user_id in rule.pool_ids}
+    events = []
+    for user_id in pooled:
+        rep = configuration.reps.get(user_id)
+        if rep is None or not rep.has_profile:
+            continue
+        tz = zone(rep.time_zone)
+        day = starts.astimezone(tz).date() - timedelta(days=1)
+        while day <= ends.astimezone(tz).date():
+            for opens, _closes in (rep.hours or STANDARD_HOURS).get(day.weekday(), ()):
+                moment = datetime.combine(day, opens, tzinfo=tz)
+                if starts <= moment < ends:
+                    events.append((moment, OPENS, user_id))
+            day += timedelta(days=1)
+    return events
+
+
+def replay(
+    configuration: Configuration,
+    history: History,
+    sla_targets: list[sla.SlaTargets],
+    clock: SlaClock,
+    progress: Callable[[int], None] | None = None,
+) -> list[LeadResult]:
+    """Each lead's fate under `configuration`, in the order of history.leads."""
+    state = ReplayState(configuration, history)
+    index = {lead.pk: position for position, lead in enumerate(history.leads)}
+    results: list[LeadResult | None] = [None] * len(history.leads)
+    events: list[tuple] = [(at, STATUS, (user_id, status)) for at, user_id, status in history.status_changes]
+    for owner_id, closed in history.open_at_start:
+        state.open_leads[owner_id] = state.open_leads.get(owner_id, 0) + 1
+        if closed is not None and closed < history.ends:
+            events.append((closed, CLOSE, (owner_id, None)))
+    for lead in history.leads:
+        events.append((lead.arrived_at, ARRIVAL, lead.pk))
+        if lead.closed_at is not None and lead.closed_at < history.ends:
+            events.append((lead.closed_at, CLOSE, (None, lead.pk)))
+    events += _opening_events(configuration, history.starts, history.ends)
+    for team_shifts in configuration.shifts.values():
+        events += [
+            (shift.starts_at, SHIFT, shift.team_id) for shift in team_shifts if shift.starts_at >= history.starts
+        ]
+    events.sort(key=lambda event: (event[0], event[1]))
+    waiting: list[tuple] = []  # (due, submitted, pk), most urgent first
+    pools = {rule.pk: set(rule.pool_ids) for rule in configuration.rules}
+    teams = {rule.pk: rule.team_id for rule in configuration.rules}
+    owner_of: dict[int, int] = {}
+    done, step = 0, max(1, len(history.leads) // 100)
+
+    def settle(lead: ReplayLead, decision, at: datetime) -> None:
+        state.give(lead, decision, at)
+        owner_of[lead.pk] = decision.chosen_id
+        result = results[index[lead.pk]]
+        result.owner_id, result.owned_at = decision.chosen_id, at
+        if decision.outcome == ON_CALL:
+            result.first_contact_due = clock.on_call_due(lead, sla_targets[index[lead.pk]])
+        result.due_in_hours = _in_hours(configuration, [decision.chosen_id], result.first_contact_due)
+
+    def retry(at: datetime, wanted: Callable[[LeadResult], bool], still: Callable[[], bool]) -> None:
+        tries = 0
+        for entry in list(waiting):
+            if tries >= RETRY_BATCH or not still():
+                return
+            result = results[index[entry[2]]]
+            if not wanted(result):
+                continue
+            tries += 1
+            lead = history.leads[index[entry[2]]]
+            decision = decide(lead, at, state=state)
+            if decision.owner_found:
+                waiting.remove(entry)
+                settle(lead, decision, at)
+
+    for at, kind, payload in events:
+        if kind == ARRIVAL:
+            lead = history.leads[index[payload]]
+            targets = sla_targets[index[payload]]
+            decision = decide(lead, at, state=state)
+            rule_id = decision.rule.pk if decision.rule else None
+            result = LeadResult(decision.outcome, None, None, rule_id, targets.first_contact_by, False)
+            results[index[payload]] = result
+            if decision.owner_found:
+                settle(lead, decision, at)
+            else:
+                pool = pools.get(rule_id) or set()
+                result.due_in_hours = _in_hours(configuration, sorted(pool), targets.first_contact_by)
+                bisect.insort(waiting, (targets.first_contact_by, lead.submitted_at, lead.pk))
+            done += 1
+            if progress and done % step == 0:
+                progress(done)
+        elif kind == STATUS:
+            user_id, status = payload
+            state.status[user_id] = status
+            if status == "available" and waiting:
+                _retry_for(user_id, at, state, pools, retry)
+        elif kind == CLOSE:
+            owner_id, lead_pk = payload
+            if lead_pk is not None:
+                owner_id = owner_of.get(lead_pk)
+                if owner_id is None:  # closed while waiting in the replay: nobody needs to take it
+                    waiting[:] = [entry for entry in waiting if entry[2] != lead_pk]
+                    continue
+            state.open_leads[owner_id] = state.open_leads.get(owner_id, 0) - 1
+            if waiting:
+                _retry_for(owner_id, at, state, pools, retry)
+        elif kind == OPENS:
+            if waiting:
+                _retry_for(payload, at, state, pools, retry)
+        elif kind == SHIFT and waiting:
+            retry(at, lambda result, team_id=payload: teams.get(result.rule_id) == team_id, lambda: True)
+    return results
+
+
+def _retry_for(user_id: int, at: datetime, state: ReplayState, pools: dict, retry) -> None:
+    """A rep became able to take leads: the waiting leads of their pools are tried again."""
+    if not state.can_take_leads(user_id, at):
+        return
+    retry(
+        at,
+        lambda result: result.rule_id is None or result.outcome == UNROUTED or user_id in pools.get(result.rule_id, ()),
+        lambda: state.can_take_leads(user_id, at),
+    )
+
+
+def _in_hours(configuration: Configuration, user_ids, moment: datetime | None) -> bool:
+    if moment is None:
+        return False
+    for user_id in user_ids:
+        rep = configuration.reps.get(user_id)
+        if rep is not None and rep.has_profile and working_now(rep.hours, rep.time_zone, moment):
+            return True
+    return False
+
+
+__all__ = ["ASSIGNED", "LeadResult", "ReplayState", "SlaClock", "replay"]
