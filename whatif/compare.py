@@ -3,7 +3,9 @@ through the edited one, side by side (the figures the admin page shows)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -61,19 +63,59 @@ def what_if(
     report = lambda share: progress and progress(round(share, 3))  # noqa: E731
     report(0.02)
     current_clock = SlaClock(current.policies)
-    current_targets = _sla_targets(current_clock, history)
-    if _same_policies(current.policies, edited.policies):
-        edited_clock, edited_targets = current_clock, current_targets
-    else:
-        edited_clock = SlaClock(edited.policies)
-        edited_targets = _sla_targets(edited_clock, history)
-    report(0.1)
-    before = replay(current, history, current_targets, current_clock, lambda n: report(0.1 + 0.45 * n / total))
-    after = replay(edited, history, edited_targets, edited_clock, lambda n: report(0.55 + 0.45 * n / total))
+    edited_clock = current_clock if _same_policies(current.policies, edited.policies) else SlaClock(edited.policies)
+    before, after = _replay_both(current, edited, history, current_clock, edited_clock, total, report)
     result = compare(history, current, edited, before, after)
     result.update(starts=starts.isoformat(), ends=ends.isoformat(), days=days, edit=edit.label if edit else "no change")
     report(1.0)
     return result
+
+
+def _replay_both(current, edited, history, current_clock, edited_clock, total, report) -> tuple[list, list]:
+    """The two replays side by side: the edited one in a forked process (the machine's
+    second core), the current one here. The child only computes: the configuration and the
+    history are in its memory already, and it touches neither the database nor Redis."""
+    context = multiprocessing.get_context("fork")
+    child_done = context.Value("q", 0, lock=False)
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            targets = _sla_targets(edited_clock, history)
+            results = replay(edited, history, targets, edited_clock, lambda n: setattr(child_done, "value", n))
+            writer.send(("ok", [astuple_result(result) for result in results]))
+        except BaseException:  # noqa: BLE001 (the parent raises it with the child's traceback)
+            writer.send(("error", traceback.format_exc()))
+        finally:
+            writer.close()
+
+    process = context.Process(target=child, name="whatif-edited", daemon=True)
+    process.start()
+    writer.close()
+    done_here = 0
+
+    def tell(n: int | None = None) -> None:
+        nonlocal done_here
+        done_here = done_here if n is None else n
+        report(0.05 + 0.95 * (done_here + child_done.value) / (2 * total))
+
+    targets = _sla_targets(current_clock, history)
+    before = replay(current, history, targets, current_clock, tell)
+    tell(total)
+    while not reader.poll(0.5):
+        if not process.is_alive():
+            raise RuntimeError("the replay of the edited configuration stopped without a result")
+        tell()
+    status, payload = reader.recv()
+    process.join()
+    if status != "ok":
+        raise RuntimeError(f"the replay of the edited configuration failed:\n{payload}")
+    return before, [LeadResult(*values) for values in payload]
+
+
+def astuple_result(result: LeadResult) -> tuple:
+    return (result.outcome, result.owner_id, result.owned_at, result.rule_id, result.first_contact_due,
+            result.due_in_hours)  # fmt: skip
 
 
 def _percentile(values: list[float], share: float) -> float | None:

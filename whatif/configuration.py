@@ -33,6 +33,18 @@ class RepSettings:
     territories: list = field(default_factory=list)
     leave: list[tuple[date, date]] = field(default_factory=list)
 
+    @property
+    def snapshot_fields(self) -> dict:
+        """The fields of routing.eligibility.RepSnapshot this rep's settings fill (built once)."""
+        fields = self.__dict__.get("_snapshot_fields")
+        if fields is None:
+            fields = self.__dict__["_snapshot_fields"] = {
+                "user_id": self.user_id, "username": self.username, "name": self.name, "time_zone": self.time_zone,
+                "hours": self.hours, "leave": self.leave, "capacity": self.capacity, "weight": self.weight,
+                "territories": self.territories, "product_skills": self.product_skills, "has_profile": True,
+            }  # fmt: skip
+        return fields
+
 
 @dataclass
 class Configuration:

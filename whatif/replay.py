@@ -13,13 +13,14 @@ shift starts. Nothing is written."""
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from leadops.timezones import zone
 from leads import sla
-from routing.decision import ASSIGNED, ON_CALL, UNROUTED, decide
+from routing.decision import ASSIGNED, ON_CALL, RETRY_ROUTING, decide
 from routing.eligibility import STANDARD_HOURS, RepSnapshot, on_leave, working_now
 from routing.models import BusinessSchedule, Strategy
 from whatif.configuration import Configuration
@@ -69,22 +70,12 @@ class ReplayState:
                     RepSnapshot(rep.user_id, rep.username, rep.name, "offline", "UTC", {}, [], 0, 0, 1, [], [], False)
                 )
                 continue
-            snapshots.append(
-                RepSnapshot(
-                    rep.user_id,
-                    rep.username,
-                    rep.name,
-                    self.status.get(user_id, "available"),
-                    rep.time_zone,
-                    rep.hours,
-                    rep.leave,
-                    rep.capacity,
-                    self.open_leads.get(user_id, 0),
-                    rep.weight,
-                    rep.territories,
-                    rep.product_skills,
-                )  # fmt: skip
-            )
+            snapshot = object.__new__(RepSnapshot)  # what RepSnapshot(...) builds, without its call overhead
+            snapshot.__dict__.update(rep.snapshot_fields)
+            snapshot.status = self.status.get(user_id, "available")
+            snapshot.open_leads = self.open_leads.get(user_id, 0)
+            snapshot.reasons = []
+            snapshots.append(snapshot)
         return snapshots
 
     def rotation_cursor(self, rule, *, lock: bool) -> int | None:
@@ -218,9 +209,17 @@ def replay(
             (shift.starts_at, SHIFT, shift.team_id) for shift in team_shifts if shift.starts_at >= history.starts
         ]
     events.sort(key=lambda event: (event[0], event[1]))
-    waiting: list[tuple] = []  # (due, submitted, pk), most urgent first
+    # Waiting leads per rule they matched (None: no rule), most urgent first, as the
+    # sweeper orders them; each is tried again no sooner than RETRY_ROUTING after a try,
+    # unless a rep of its pool becomes available (routing.assignment.set_rep_status).
+    waiting: dict[int | None, list[tuple]] = {}
     pools = {rule.pk: set(rule.pool_ids) for rule in configuration.rules}
     teams = {rule.pk: rule.team_id for rule in configuration.rules}
+    retry_after: dict[int, datetime] = {}
+    rules_of: dict[int, list[int]] = {}
+    for rule in configuration.rules:
+        for user_id in rule.pool_ids:
+            rules_of.setdefault(user_id, []).append(rule.pk)
     owner_of: dict[int, int] = {}
     done, step = 0, max(1, len(history.leads) // 100)
 
@@ -233,20 +232,36 @@ def replay(
             result.first_contact_due = clock.on_call_due(lead, sla_targets[index[lead.pk]])
         result.due_in_hours = _in_hours(configuration, [decision.chosen_id], result.first_contact_due)
 
-    def retry(at: datetime, wanted: Callable[[LeadResult], bool], still: Callable[[], bool]) -> None:
-        tries = 0
-        for entry in list(waiting):
-            if tries >= RETRY_BATCH or not still():
-                return
-            result = results[index[entry[2]]]
-            if not wanted(result):
+    def retry(at: datetime, rule_ids, still: Callable[[], bool] = lambda: True, now_anyway=False) -> None:
+        """Try the waiting leads of these rules again, most urgent first (at most RETRY_BATCH)."""
+        lists = [waiting[rule_id] for rule_id in rule_ids if waiting.get(rule_id)]
+        if not lists or not still():
+            return
+        tries, taken = 0, []
+        for entry in heapq.merge(*lists) if len(lists) > 1 else lists[0]:
+            if tries >= RETRY_BATCH:
+                break
+            pk = entry[2]
+            if not now_anyway and retry_after[pk] > at:
                 continue
             tries += 1
-            lead = history.leads[index[entry[2]]]
+            lead = history.leads[index[pk]]
             decision = decide(lead, at, state=state)
             if decision.owner_found:
-                waiting.remove(entry)
+                taken.append(entry)
                 settle(lead, decision, at)
+                if not still():
+                    break
+            else:
+                retry_after[pk] = at + RETRY_ROUTING
+        for entry in taken:
+            waiting[results[index[entry[2]]].rule_id].remove(entry)
+
+    def rep_can_take(user_id: int, at: datetime, *, now_anyway=False) -> None:
+        """A rep became able to take leads: the waiting leads of their pools are tried again."""
+        if state.can_take_leads(user_id, at):
+            rules = [*rules_of.get(user_id, ()), None]
+            retry(at, rules, lambda: state.can_take_leads(user_id, at), now_anyway=now_anyway)
 
     for at, kind, payload in events:
         if kind == ARRIVAL:
@@ -261,42 +276,31 @@ def replay(
             else:
                 pool = pools.get(rule_id) or set()
                 result.due_in_hours = _in_hours(configuration, sorted(pool), targets.first_contact_by)
-                bisect.insort(waiting, (targets.first_contact_by, lead.submitted_at, lead.pk))
+                bisect.insort(waiting.setdefault(rule_id, []), (targets.first_contact_by, lead.submitted_at, lead.pk))
+                retry_after[lead.pk] = at + RETRY_ROUTING
             done += 1
             if progress and done % step == 0:
                 progress(done)
         elif kind == STATUS:
             user_id, status = payload
             state.status[user_id] = status
-            if status == "available" and waiting:
-                _retry_for(user_id, at, state, pools, retry)
+            if status == "available":
+                rep_can_take(user_id, at, now_anyway=True)
         elif kind == CLOSE:
             owner_id, lead_pk = payload
             if lead_pk is not None:
                 owner_id = owner_of.get(lead_pk)
                 if owner_id is None:  # closed while waiting in the replay: nobody needs to take it
-                    waiting[:] = [entry for entry in waiting if entry[2] != lead_pk]
+                    entries = waiting.get(results[index[lead_pk]].rule_id, [])
+                    entries[:] = [entry for entry in entries if entry[2] != lead_pk]
                     continue
             state.open_leads[owner_id] = state.open_leads.get(owner_id, 0) - 1
-            if waiting:
-                _retry_for(owner_id, at, state, pools, retry)
+            rep_can_take(owner_id, at)
         elif kind == OPENS:
-            if waiting:
-                _retry_for(payload, at, state, pools, retry)
-        elif kind == SHIFT and waiting:
-            retry(at, lambda result, team_id=payload: teams.get(result.rule_id) == team_id, lambda: True)
+            rep_can_take(payload, at)
+        elif kind == SHIFT:
+            retry(at, [rule_id for rule_id, team_id in teams.items() if team_id == payload])
     return results
-
-
-def _retry_for(user_id: int, at: datetime, state: ReplayState, pools: dict, retry) -> None:
-    """A rep became able to take leads: the waiting leads of their pools are tried again."""
-    if not state.can_take_leads(user_id, at):
-        return
-    retry(
-        at,
-        lambda result: result.rule_id is None or result.outcome == UNROUTED or user_id in pools.get(result.rule_id, ()),
-        lambda: state.can_take_leads(user_id, at),
-    )
 
 
 def _in_hours(configuration: Configuration, user_ids, moment: datetime | None) -> bool:
