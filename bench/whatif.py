@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -228,9 +229,17 @@ def main() -> int:
     pool = sorted(rule.team.members.values_list("pk", flat=True))[1:]
     edit = Edit("rule", rule, pool_ids=pool)
     shares = []
+    load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     report = what_if(edit, days=30, until=ends, progress=shares.append)
     elapsed = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_here, cpu_child = (
+        after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        for before, after in zip(cpu_before, cpu_after, strict=True)
+    )
+    load_after = os.getloadavg()[0]
 
     window = Lead.objects.filter(junk=False, received_at__gte=ends - timedelta(days=30), received_at__lt=ends)
     started = time.perf_counter()
@@ -246,6 +255,11 @@ def main() -> int:
     print(f"goal:      100,000 leads replayed (current and edited) in < {GOAL_SECONDS:.0f} s on 2 cores")
     print(f"figure:    {report['current']['leads']:,} leads replayed twice in {elapsed:.1f} s "
           f"({elapsed / max(1, report['current']['leads']) * 1e6:.0f} µs a lead, both configurations)")  # fmt: skip
+    print(
+        f"cpu:       this process {cpu_here:.1f} s (reading, current side, figures), the forked replay of the "
+        f"edited side {cpu_child:.1f} s; load average {load_before:.1f} before, {load_after:.1f} after "
+        f"(on {os.cpu_count()} cores: other processes share them)"
+    )
     now, edited = report["current"], report["edited"]
     print(
         f"baseline:  reading the window's {rows:,} lead rows alone: {read_seconds:.1f} s; the live decide() against "
@@ -258,7 +272,10 @@ def main() -> int:
         f"{now['assigned_at_arrival']:,} -> {edited['assigned_at_arrival']:,}; spread {now['spread']} -> "
         f"{edited['spread']}"
     )
-    ok = report["current"]["leads"] >= args.leads and elapsed < GOAL_SECONDS
+    # 1.5% of the generated leads are junk, left out: the window holds ~--leads non-junk leads.
+    ok = report["current"]["leads"] >= 0.99 * args.leads and elapsed < GOAL_SECONDS
+    if args.leads < 100_000:
+        print(f"note:      {args.leads:,} leads only: the verdict is for this smaller run")
     print(f"verdict:   {'PASS' if ok else 'FAIL'}")
     if temporary:
         temporary.cleanup()

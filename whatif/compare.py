@@ -81,7 +81,7 @@ def _replay_both(current, edited, history, current_clock, edited_clock, total, r
 
     def child() -> None:
         try:
-            targets = _sla_targets(edited_clock, history)
+            targets = shared_targets if edited_clock is current_clock else _sla_targets(edited_clock, history)
             results = replay(edited, history, targets, edited_clock, lambda n: setattr(child_done, "value", n))
             writer.send(("ok", [astuple_result(result) for result in results]))
         except BaseException:  # noqa: BLE001 (the parent raises it with the child's traceback)
@@ -89,6 +89,8 @@ def _replay_both(current, edited, history, current_clock, edited_clock, total, r
         finally:
             writer.close()
 
+    # Same SLA policies: the due times are computed once, before the fork, for both sides.
+    shared_targets = _sla_targets(current_clock, history) if edited_clock is current_clock else None
     process = context.Process(target=child, name="whatif-edited", daemon=True)
     process.start()
     writer.close()
@@ -99,7 +101,7 @@ def _replay_both(current, edited, history, current_clock, edited_clock, total, r
         done_here = done_here if n is None else n
         report(0.05 + 0.95 * (done_here + child_done.value) / (2 * total))
 
-    targets = _sla_targets(current_clock, history)
+    targets = shared_targets or _sla_targets(current_clock, history)
     before = replay(current, history, targets, current_clock, tell)
     tell(total)
     while not reader.poll(0.5):
