@@ -166,8 +166,9 @@ def exactness(history: History, current: Configuration, results: list[LeadResult
         if lead.reassigned or lead.recorded_outcome not in ("assigned", "on_call"):
             continue
         pool = pools.get(lead.recorded_rule_id)
-        if pool is None or any(
-            history.known_since.get(user_id, lead.arrived_at + timedelta(1)) > lead.arrived_at for user_id in pool
+        if pool is None or any(  # the pool, and the owner (an account's owner, the on-call rep) too
+            history.known_since.get(user_id, lead.arrived_at + timedelta(1)) > lead.arrived_at
+            for user_id in {*pool, lead.recorded_owner_id}
         ):
             continue
         suffix = "" if lead.recorded_at_arrival else "_after_wait"

@@ -13,7 +13,7 @@ from leads.actions import sla_targets_for
 from leads.choices import Stage
 from leads.models import Lead
 from routing.assignment import assign_lead, set_rep_status, waiting_lead_ids
-from routing.models import RepProfile, RoutingRule
+from routing.models import OnCallShift, RepProfile, RoutingRule
 from routing.tests.conftest import make_lead, make_rep, now, team  # noqa: F401 (fixtures)
 
 
@@ -30,8 +30,12 @@ def history(team, make_lead):  # noqa: F811
     )
     warm_rule.reps.set(reps[1:])
     starts = TUESDAY_11_NY - timedelta(days=10)
+    eve = make_rep("eve", capacity=100)  # on call for two days, in no pool
+    OnCallShift.objects.create(
+        team=team, user=eve, starts_at=starts + timedelta(days=2), ends_at=starts + timedelta(days=4)
+    )
     with time_machine.travel(starts - timedelta(days=1), tick=False):
-        for user in reps:  # the first recorded status of each rep
+        for user in [*reps, eve]:  # the first recorded status of each rep
             set_rep_status(user, "offline")
             set_rep_status(user, "available")
     leads = []
