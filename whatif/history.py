@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from leads.models import Lead
+from leads.models import Lead, LeadEvent
 from routing.decision import OPEN_STAGES, PERFORMANCE_WINDOW
 from routing.models import RepStatusChange, RotationCount, RoutingRule, Strategy
 
@@ -123,6 +124,7 @@ class History:
     open_at_start: list[tuple[int, datetime | None]]  # (owner id, closed at) of leads carried in
     cursors: dict[int, int]  # rule id -> rotation cursor at the start
     counts: dict[int, dict[int, int]]  # rule id -> user id -> leads given, at the start
+    moves: list[tuple] = field(default_factory=list)  # (at, lead id, new owner id, rule name or "")
     performance: Performance | None = None
     earlier_by_domain: dict[str, tuple[datetime, int]] = field(default_factory=dict)
 
@@ -200,8 +202,13 @@ def load_history(
         closed = _closed_at(stage, decided, converted, updated)
         if closed is None or closed > starts:
             open_at_start.append((owner, closed))
-    cursors, counts = _rotation_at(starts, leads)
-    history = History(starts, ends, leads, status_at_start, changes, known_since, open_at_start, cursors, counts)
+    moves, moved = _moves(starts, ends)
+    for lead in leads:
+        lead.reassigned = lead.reassigned or lead.pk in moved
+    cursors, counts = _rotation_at(starts)
+    history = History(
+        starts, ends, leads, status_at_start, changes, known_since, open_at_start, cursors, counts, moves=moves
+    )
     if best_performer:
         history.performance = Performance(
             Lead.objects.filter(
@@ -219,28 +226,54 @@ def load_history(
     return history
 
 
-def _rotation_at(starts: datetime, leads: list[ReplayLead]) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
+# Recorded moves after routing's decision: the replay repeats them as they happened (who
+# held a lead counts for capacity; routing's own moves count in the rotation), since how
+# reps would have reacted under another configuration is not known.
+MOVES = ("lead.reassigned", "lead.escalated", "lead.handed_over")
+GIVEN = ("lead.assigned", "lead.reassigned")  # the assignments that count in a rule's rotation
+
+
+def _moves(starts: datetime, ends: datetime) -> tuple[list[tuple], set[int]]:
+    managers = dict(get_user_model().objects.values_list("username", "pk"))
+    rows = (
+        LeadEvent.objects.filter(kind__in=MOVES, at__gte=starts, at__lt=ends, lead__junk=False)
+        .order_by("at", "pk")
+        .values_list("at", "lead_id", "kind", "data__owner_id", "data__manager", "data__rule")
+    )
+    moves, moved = [], set()
+    for at, lead_id, kind, owner_id, manager, rule in rows:
+        moved.add(lead_id)
+        new_owner = managers.get(manager) if kind == "lead.escalated" else owner_id
+        moves.append((at, lead_id, new_owner, rule if kind == "lead.reassigned" else ""))
+    return moves, moved
+
+
+def _rotation_at(starts: datetime) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
     """Each rule's rotation cursor and counts as they stood when the window began: the
-    counts now, less the window's recorded assignments; the cursor from the last lead the
-    rule gave before the window (kept as it is when the rule gave none since)."""
-    given_in_window: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for lead in leads:
-        if lead.recorded_rule_id and lead.recorded_owner_id and lead.recorded_outcome in ("assigned", "on_call"):
-            given_in_window[lead.recorded_rule_id][lead.recorded_owner_id] += 1
+    counts now, less the assignments the rule made since (timeline events); the cursor from
+    the last assignment the rule made before the window (kept as it is when none since)."""
+    rules = list(RoutingRule.objects.values_list("pk", "name", "strategy", "rotation_cursor"))
+    by_name = {name: pk for pk, name, _strategy, _cursor in rules}
+    given_since: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for rule_name, owner_id in LeadEvent.objects.filter(kind__in=GIVEN, at__gte=starts).values_list(
+        "data__rule", "data__owner_id"
+    ):
+        if rule_name in by_name and owner_id:
+            given_since[by_name[rule_name]][owner_id] += 1
     counts: dict[int, dict[int, int]] = defaultdict(dict)
     for rule_id, user_id, assigned in RotationCount.objects.values_list("rule_id", "user_id", "assigned"):
-        counts[rule_id][user_id] = max(0, assigned - given_in_window.get(rule_id, {}).get(user_id, 0))
+        counts[rule_id][user_id] = max(0, assigned - given_since.get(rule_id, {}).get(user_id, 0))
     cursors = {}
-    for rule_id, strategy, cursor in RoutingRule.objects.values_list("pk", "strategy", "rotation_cursor"):
+    for rule_id, name, strategy, cursor in rules:
         if strategy != Strategy.ROUND_ROBIN:
             continue
-        if not given_in_window.get(rule_id):
+        if not given_since.get(rule_id):
             cursors[rule_id] = cursor
             continue
         last = (
-            Lead.objects.filter(assigned_at__lt=starts, routing_trace__rule__id=rule_id)
-            .order_by("-assigned_at", "-pk")
-            .values_list("routing_trace__chosen__id", flat=True)
+            LeadEvent.objects.filter(kind__in=GIVEN, at__lt=starts, data__rule=name)
+            .order_by("-at", "-pk")
+            .values_list("data__owner_id", flat=True)
             .first()
         )
         cursors[rule_id] = int(last or 0)

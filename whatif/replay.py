@@ -28,7 +28,7 @@ from whatif.history import History, ReplayLead
 
 # As the sweeper (routing.assignment.waiting_lead_ids): at most this many waiting leads a try.
 RETRY_BATCH = 200
-STATUS, CLOSE, OPENS, SHIFT, ARRIVAL = range(5)  # the order of events at the same moment
+STATUS, CLOSE, MOVE, OPENS, SHIFT, ARRIVAL = range(6)  # the order of events at the same moment
 
 
 @dataclass(slots=True)
@@ -104,16 +104,21 @@ class ReplayState:
     def give(self, lead: ReplayLead, decision, at: datetime) -> None:
         user_id = decision.chosen_id
         self.open_leads[user_id] = self.open_leads.get(user_id, 0) + 1
-        rule = decision.rule
-        if rule is not None and rule.strategy != Strategy.ACCOUNT_OWNER:  # routing.assignment._count_assignment
-            if rule.strategy == Strategy.ROUND_ROBIN:
-                self.cursors[rule.pk] = user_id
-            counts = self.counts.setdefault(rule.pk, {})
-            counts[user_id] = counts.get(user_id, 0) + 1
+        if decision.rule is not None:
+            self.count(decision.rule, user_id)
         if lead.company_domain:
             known = self.earlier_by_domain.get(lead.company_domain)
             if known is None or known[0] <= lead.submitted_at:
                 self.earlier_by_domain[lead.company_domain] = (lead.submitted_at, user_id)
+
+    def count(self, rule, user_id: int) -> None:
+        """A lead the rule gave: routing.assignment._count_assignment."""
+        if rule.strategy == Strategy.ACCOUNT_OWNER:
+            return
+        if rule.strategy == Strategy.ROUND_ROBIN:
+            self.cursors[rule.pk] = user_id
+        counts = self.counts.setdefault(rule.pk, {})
+        counts[user_id] = counts.get(user_id, 0) + 1
 
     def can_take_leads(self, user_id: int, at: datetime) -> bool:
         """Available, at work, not on leave and under capacity (whatever the lead)."""
@@ -203,6 +208,7 @@ def replay(
         events.append((lead.arrived_at, ARRIVAL, lead.pk))
         if lead.closed_at is not None and lead.closed_at < history.ends:
             events.append((lead.closed_at, CLOSE, (None, lead.pk)))
+    events += [(at, MOVE, (lead_pk, owner_id, rule_name)) for at, lead_pk, owner_id, rule_name in history.moves]
     events += _opening_events(configuration, history.starts, history.ends)
     for team_shifts in configuration.shifts.values():
         events += [
@@ -215,6 +221,7 @@ def replay(
     waiting: dict[int | None, list[tuple]] = {}
     pools = {rule.pk: set(rule.pool_ids) for rule in configuration.rules}
     teams = {rule.pk: rule.team_id for rule in configuration.rules}
+    rules_by_name = {rule.name: rule for rule in configuration.rules}
     retry_after: dict[int, datetime] = {}
     rules_of: dict[int, list[int]] = {}
     for rule in configuration.rules:
@@ -296,6 +303,20 @@ def replay(
                     continue
             state.open_leads[owner_id] = state.open_leads.get(owner_id, 0) - 1
             rep_can_take(owner_id, at)
+        elif kind == MOVE:  # as recorded: the lead changes hands (if it has a rep in this replay)
+            lead_pk, new_owner, rule_name = payload
+            old_owner = owner_of.get(lead_pk)
+            if old_owner is None:
+                continue
+            state.open_leads[old_owner] -= 1
+            if new_owner is None:
+                del owner_of[lead_pk]
+            else:
+                owner_of[lead_pk] = new_owner
+                state.open_leads[new_owner] = state.open_leads.get(new_owner, 0) + 1
+                if rule_name in rules_by_name:
+                    state.count(rules_by_name[rule_name], new_owner)
+            rep_can_take(old_owner, at)
         elif kind == OPENS:
             rep_can_take(payload, at)
         elif kind == SHIFT:

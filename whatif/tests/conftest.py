@@ -12,15 +12,16 @@ from django.contrib.auth.models import User
 from leads.actions import sla_targets_for
 from leads.choices import Stage
 from leads.models import Lead
-from routing.assignment import assign_lead, set_rep_status, waiting_lead_ids
+from routing.assignment import assign_lead, reassign_if_untouched, set_rep_status, waiting_lead_ids
 from routing.models import OnCallShift, RepProfile, RoutingRule
 from routing.tests.conftest import make_lead, make_rep, now, team  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
 def history(team, make_lead):  # noqa: F811
-    """Ten days of leads routed by two rules, with reps going away and back, leads closing
-    and a capacity limit; returns (the moment it ends, the leads in arrival order)."""
+    """Ten days of leads routed by two rules, with reps going away and back, leads closing,
+    a capacity limit, an on-call shift and leads moved on when nobody called them.
+    Returns (the moment it ends, the leads in arrival order, the reps, the two rules)."""
     from routing.tests.conftest import TUESDAY_11_NY
 
     reps = [make_rep(name, team, capacity=5) for name in ("ava", "ben", "cleo", "dan")]
@@ -63,6 +64,10 @@ def history(team, make_lead):  # noqa: F811
         )
         with time_machine.travel(moment, tick=False):
             assign_lead(lead.pk, at=moment)
+        if number % 5 == 1:  # nobody called it within reassign_after: routing moves it on
+            late = moment + timedelta(minutes=6)
+            with time_machine.travel(late, tick=False):
+                reassign_if_untouched(lead.pk, at=late)
         leads.append(lead)
     return moment + timedelta(minutes=1), leads, reps, (hot_rule, warm_rule)
 

@@ -19,6 +19,7 @@ def test_it_gives_every_lead_its_recorded_owner_through_the_unchanged_configurat
     recorded = dict(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("pk", "owner_id"))
     outcomes = [(lead.routing_trace or {}).get("outcome") for lead in Lead.objects.order_by("received_at")]
     assert {"assigned", "morning_queue", "on_call"} <= set(outcomes)  # all three: a meaningful check
+    assert LeadEvent.objects.filter(kind="lead.reassigned").count() >= 5  # and moves after the decision
     assert sum(owner is not None for owner in recorded.values()) >= 50
 
     report = what_if(None, days=11, until=ends)
