@@ -96,7 +96,7 @@ def test_it_moves_deadlines_with_an_edited_sla_policy(history):
     report = what_if(Edit("sla_policy", hot), days=11, until=ends)
     # 3 business minutes fall inside the hours; 20 wall-clock hours mostly do not
     assert report["edited"]["due_in_hours"]["count"] < report["current"]["due_in_hours"]["count"]
-    assert report["changed_count"] == 0  # deadlines do not change who gets a lead
+    # (owners may change too: waiting leads are taken most urgent first, by their deadlines)
 
 
 def time_of(*parts):
