@@ -47,7 +47,7 @@ def _rows(formset) -> list[dict]:
 
 def edit_from_post(request, model, object_id: str | None) -> Edit:
     """The edit the posted change form describes (EditRefused when it would not save)."""
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     obj = model_admin.get_object(request, object_id) if object_id else None
     if object_id and obj is None:
         raise EditRefused([f"No {model._meta.verbose_name} with id {object_id}."])

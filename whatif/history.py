@@ -236,7 +236,9 @@ GIVEN = ("lead.assigned", "lead.reassigned")  # the assignments that count in a 
 def _moves(starts: datetime, ends: datetime) -> tuple[list[tuple], set[int]]:
     managers = dict(get_user_model().objects.values_list("username", "pk"))
     rows = (
-        LeadEvent.objects.filter(kind__in=MOVES, at__gte=starts, at__lt=ends, lead__junk=False)
+        LeadEvent.objects.filter(
+            kind__in=MOVES, at__gte=starts, at__lt=ends, lead__junk=False, lead__received_at__gte=starts
+        )
         .order_by("at", "pk")
         .values_list("at", "lead_id", "kind", "data__owner_id", "data__manager", "data__rule")
     )
