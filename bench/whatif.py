@@ -7,14 +7,15 @@ under 30 s on these 2 cores.
     DATABASE_URL=postgres://leadops:leadops@127.0.0.1:5432/leadops_bench_whatif .venv/bin/python bench/whatif.py
 
 1. A database is made and migrated: a temporary SQLite file, or the (emptied) database of
-   DATABASE_URL when set. It is filled with 40 reps in 4 teams (own time zones, weekday
-   hours, weights, two territories; capacities of 40-80 open leads per 20,000 leads, so
-   that capacity binds at times without queueing most of the month), 8 routing rules (round robin, weighted,
-   least loaded, account owner, best performer; country and temperature conditions),
-   nightly on-call shifts, a status history (each rep available at opening, away at lunch,
-   back, offline at closing; some days off), and --leads non-junk leads over 30 days (plus
-   1.5% junk, which the replay must skip), 95% of them closed 0.5-12 h after arrival, 80%
-   with a first attempt, owners as routing would have chosen roughly.
+   DATABASE_URL when set (its name must contain "bench"). It is filled with 40 reps in 4
+   teams (own time zones, weekday hours, weights, two territories; capacities of 40-80 open
+   leads per 20,000 leads, so that capacity binds at times without queueing most of the
+   month), 8 routing rules (round robin, weighted, least loaded, account owner, best
+   performer; country and temperature conditions), nightly on-call shifts, a status history
+   (each rep available at opening, away at lunch, back, offline at closing; some days off),
+   and --leads non-junk leads over 30 days (plus 1.5% junk, which the replay must skip), 95%
+   of them closed 0.5-12 h after arrival, 80% with a first attempt, owners as routing would
+   have chosen roughly.
 2. Timed: `whatif.compare.what_if()` for an edit of the busiest rule (round robin ->
    least loaded, one rep fewer), in this process, as the RQ job runs it: reading the
    window, both replays through routing's real decide(), the figures.
@@ -211,6 +212,9 @@ def main() -> int:
     from whatif.compare import what_if
 
     if connection.vendor == "postgresql":
+        if "bench" not in connection.settings_dict["NAME"]:
+            print("bench/whatif.py empties the database it is given: name one with 'bench' in it", file=sys.stderr)
+            return 2
         with connection.cursor() as cursor:  # an emptied database: drop what an earlier run left
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     ends = datetime(2026, 11, 30, 12, tzinfo=UTC)
