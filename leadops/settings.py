@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "webpush",
     "integrations",
     "booking",
+    "whatif",
     "pipeline",
     "workspace",
     "reports",

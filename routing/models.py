@@ -189,6 +189,22 @@ class RepProfile(models.Model):
         return f"{self.user.get_username()} ({self.status})"
 
 
+class RepStatusChange(models.Model):
+    """A rep's availability from `at` on (routing.assignment.set_rep_status writes one per
+    change): the recorded history the what-if replay (whatif/) reads reps' status from."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=10, choices=RepStatus.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"], name="rep_status_change_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class WorkingHours(models.Model):
     """A rep's own weekly hours, in the rep's time zone. None at all: Mon-Fri 09:00-17:00."""
 
