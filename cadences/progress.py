@@ -64,7 +64,9 @@ def calendar_for(lead: Lead) -> tuple[sla.BusinessCalendar, ZoneInfo]:
         schedule_id = lead.lead_source.schedule_id
     business_schedule = policies.schedule(schedule_id)
     calendar = (
-        sla.calendar_from_schedule(business_schedule, lead.country) if business_schedule else sla.STANDARD_CALENDAR
+        sla.calendar_from_schedule(business_schedule, lead.country, lead.region)
+        if business_schedule
+        else sla.STANDARD_CALENDAR
     )
     try:
         tz = zone(lead.resolved_time_zone)

@@ -220,6 +220,11 @@ CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
 # address (scheme://host[:port]): every absolute link (password reset, unsubscribe, lead
 # links in alerts) is built on it, never on the request's Host header (leadops/public.py).
 LEADOPS_DEFAULT_TIMEZONE = env.str("LEADOPS_DEFAULT_TIMEZONE", default="America/New_York")
+# Countries whose leads' region (a state: "Johor", "KUL", "MY-10") adds that state's public
+# holidays to the SLA clock (leads/sla.py); elsewhere only the schedule's named ones count.
+LEADOPS_REGIONAL_HOLIDAY_COUNTRIES = [
+    code.strip().upper() for code in env.list("LEADOPS_REGIONAL_HOLIDAY_COUNTRIES", default=["MY"]) if code.strip()
+]
 LEADOPS_PUBLIC_URL = env.str("LEADOPS_PUBLIC_URL", default="http://127.0.0.1:8000")
 LEADOPS_COMPANY_NAME = env.str("LEADOPS_COMPANY_NAME", default="LeadOps Demo Co")
 LEADOPS_CONTACT_PHONE = env.str("LEADOPS_CONTACT_PHONE", default="+1 212 555 0100")

@@ -94,7 +94,7 @@ def _lock_contact_points(email: str, phone: str) -> None:
 
 def sla_targets_for(lead: Lead, at) -> sla.SlaTargets:
     schedule = policies.schedule(lead.lead_source.schedule_id)
-    calendar = sla.calendar_from_schedule(schedule, lead.country) if schedule else sla.STANDARD_CALENDAR
+    calendar = sla.calendar_from_schedule(schedule, lead.country, lead.region) if schedule else sla.STANDARD_CALENDAR
     return sla.compute_sla(
         policies=policies.active_policies(),
         submitted_at=at,
