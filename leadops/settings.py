@@ -215,6 +215,20 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # Hot-lead messages to a team's channel: "console" prints them, "webhook" posts them to
 # the team's Slack or Teams incoming webhook (Team.chat_webhook_url).
 CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
+# WhatsApp (leadops/whatsapp.py): "console" prints messages, "cloud" sends them through the
+# WhatsApp Business Cloud API. Outside the 24-hour window only the approved template
+# WHATSAPP_TEMPLATE (its body one {{1}} variable) may be sent. Replies and delivery
+# statuses come to an inbound connection of provider "whatsapp", signed with the app secret
+# (WHATSAPP_APP_SECRET is what create_inbound_connection stores for it); Meta's GET check
+# of that address must bring WHATSAPP_VERIFY_TOKEN.
+WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="console")
+WHATSAPP_API_BASE = env.str("WHATSAPP_API_BASE", default="https://graph.facebook.com/v23.0")
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_TEMPLATE = env.str("WHATSAPP_TEMPLATE", default="")
+WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 
 # The organisation: default time zone of a lead we cannot place, and the site's public
 # address (scheme://host[:port]): every absolute link (password reset, unsubscribe, lead

@@ -25,6 +25,7 @@ LEAD_FIELDS = (
     "email", "phone", "first_name", "last_name", "name", "company", "job_title", "website", "country", "region",
     "city", "postal_code", "timezone", "inquiry_type", "source", "product_interest", "message", "external_id",
     "consent_email", "consent_sms", "utm_source", "utm_medium", "utm_campaign", "extra", "submitted_at",
+    "consent_whatsapp",
 )  # fmt: skip
 
 
