@@ -95,9 +95,20 @@ def parse_holiday_area(area: str) -> tuple[str, str]:
         raise ValueError(f"{area!r}: the holidays package has no subdivisions for {country}; name the country alone.")
     code = known.get(" ".join(subdivision.split()).lower(), "")
     if not code:
-        codes = ", ".join(sorted({f"{country}-{value}" for value in known.values()}))
-        raise ValueError(f"{area!r}: unknown subdivision of {country}. Known: {codes}.")
+        raise ValueError(f"{area!r}: unknown subdivision of {country}. Known: {_known_list(country)}.")
     return country, code
+
+
+def _known_list(country: str) -> str:
+    """ "MY-01 (JHR, Johor), MY-02 (KDH, Kedah), …": each code with its other names."""
+    aliases: dict[str, list[str]] = {}
+    for alias, code in getattr(_holiday_class(country), "subdivisions_aliases", {}).items():
+        aliases.setdefault(code, []).append(alias)
+    codes = sorted(set(holiday_subdivisions(country).values()))
+    return ", ".join(
+        f"{country}-{code}" + (f" ({', '.join(sorted(aliases[code], key=len))})" if aliases.get(code) else "")
+        for code in codes
+    )
 
 
 @dataclass(frozen=True)

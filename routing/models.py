@@ -53,7 +53,8 @@ class BusinessSchedule(models.Model):
         help_text="Used when a lead's own time zone is unknown; hours are read in the lead's zone.",
     )
     observe_public_holidays = models.BooleanField(
-        default=True, help_text="Skip the public holidays of the lead's country."
+        default=True,
+        help_text="Skip the public holidays of the lead's country (and of its state, see holiday subdivisions).",
     )
     holiday_subdivisions = models.JSONField(
         default=list,

@@ -398,3 +398,27 @@ class TestConnectionsAndAttempts:
         assert refused.status_code == 400 and "outcome" in refused.json()["errors"]
         lead.refresh_from_db()
         assert lead.first_attempt_at is not None
+
+
+def test_the_system_check_names_what_the_cloud_api_still_needs(settings):
+    from leadops.checks import whatsapp_settings
+
+    assert whatsapp_settings(None) == []  # the console default
+    settings.WHATSAPP_TRANSPORT = "cloud"
+    settings.WHATSAPP_ACCESS_TOKEN = settings.WHATSAPP_PHONE_NUMBER_ID = settings.WHATSAPP_TEMPLATE = ""
+    [warning] = whatsapp_settings(None)
+    assert warning.id == "leadops.W002" and "WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID" in warning.msg
+    settings.WHATSAPP_TRANSPORT = "meta"
+    assert whatsapp_settings(None)[0].id == "leadops.E001"
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_the_hosted_form_records_whatsapp_consent_apart_from_sms(lead_source):
+    from leads.tests.test_hosted_form import FIELDS, csrf_client_and_token
+
+    client, token = csrf_client_and_token("website")
+    assert 'name="consent_whatsapp"' in client.get("/f/website/").content.decode()
+    fields = FIELDS | {"email": "siti@kedai.my", "country": "MY", "consent_whatsapp": "1", "csrfmiddlewaretoken": token}
+    assert client.post("/f/website/", fields).status_code == 302
+    lead = Lead.objects.get(email="siti@kedai.my")
+    assert (lead.consent_whatsapp, lead.consent_sms) == (True, False)

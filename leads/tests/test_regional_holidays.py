@@ -64,7 +64,9 @@ class TestSubdivisionNames:
         assert sla.subdivision_of("US", "NY") == "NY"
 
     def test_it_says_which_codes_exist_for_an_unknown_state(self):
-        with pytest.raises(ValueError, match=r"unknown subdivision of MY\. Known: MY-01, .*MY-14"):
+        with pytest.raises(
+            ValueError, match=r"unknown subdivision of MY\. Known: MY-01 \(JHR, Johor\), .*MY-14 \(KUL, "
+        ):
             sla.parse_holiday_area("MY-XYZ")
         with pytest.raises(ValueError, match="no subdivisions for ID"):
             sla.parse_holiday_area("ID-JK")
