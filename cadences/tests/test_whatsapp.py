@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from cadences.models import InboundConnection, InboundDelivery, OptOut
 from cadences.tests.conftest import events, plan_rows, step
 from integrations.tests.standin import StandIn, dead_url
+from leadops.timezones import zone
 from leads.messaging import deliver_message
 from leads.models import Inquiry, Lead, Message
 
@@ -422,3 +423,17 @@ def test_the_hosted_form_records_whatsapp_consent_apart_from_sms(lead_source):
     assert client.post("/f/website/", fields).status_code == 302
     lead = Lead.objects.get(email="siti@kedai.my")
     assert (lead.consent_whatsapp, lead.consent_sms) == (True, False)
+
+
+def test_a_step_in_business_hours_waits_past_the_leads_state_holidays(malaysian_lead, enroll_now, one_step_cadence):
+    """Thursday 19 March 2026, 20:00 in Malaysia: Hari Raya from Friday to Monday (observed)
+    everywhere, and Johor closes on Tuesday too."""
+    one_step_cadence("whatsapp", body="Hi", business_hours_only=True)
+    thursday_evening = datetime(2026, 3, 19, 12, 0, tzinfo=UTC)
+    kuala_lumpur = malaysian_lead(source="chat", region="Kuala Lumpur", submitted_at=thursday_evening)
+    johor = malaysian_lead(source="chat", region="Johor", submitted_at=thursday_evening)
+    for lead in (kuala_lumpur, johor):
+        enroll_now(lead, thursday_evening)
+    kl_time = zone("Asia/Kuala_Lumpur")
+    assert step(kuala_lumpur, 1).due_at.astimezone(kl_time).strftime("%a %d %H:%M") == "Tue 24 09:00"
+    assert step(johor, 1).due_at.astimezone(kl_time).strftime("%a %d %H:%M") == "Wed 25 09:00"
