@@ -102,7 +102,10 @@ class InboundWebhook(APIView):
         if wait:
             return too_many("Too many inbound messages for this connection.", wait)
         if connection.provider == InboundProvider.WHATSAPP:  # Meta's batch of messages and statuses
-            receive_webhook(connection, request.data)
+            per_sender = connection.sender_requests_per_minute
+            receive_webhook(
+                connection, request.data, lambda sender: not retry_after(_sender_bucket(connection, sender), per_sender)
+            )
             return Response({"accepted": True}, status=200)
         incoming = InboundSerializer(data=_incoming(request, verified))
         incoming.is_valid(raise_exception=True)

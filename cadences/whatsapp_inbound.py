@@ -134,15 +134,21 @@ def _record_status(connection: InboundConnection, status: dict) -> None:
             log.warning("WhatsApp message %s to lead %s failed: %s", wamid, sent.lead_id, reason)
 
 
-def receive_webhook(connection: InboundConnection, payload) -> int:
-    """Act on one verified WhatsApp webhook delivery; returns the items it held."""
+def receive_webhook(connection: InboundConnection, payload, allow=lambda sender: True) -> int:
+    """Act on one verified WhatsApp webhook delivery; returns the items it acted on. A
+    message whose sender `allow` refuses (over the connection's per-sender rate) is
+    dropped with a warning: answering Meta with an error would replay the whole batch."""
     handled = 0
     for value in _changes(payload):
         for message in value.get("messages") or []:
             incoming = _inbound(message) if isinstance(message, dict) else None
-            if incoming is not None:
-                receive_delivery(connection, incoming.reference, incoming)
-                handled += 1
+            if incoming is None:
+                continue
+            if not allow(incoming.sender):
+                log.warning("WhatsApp message %s dropped: its sender is over the rate limit", incoming.reference)
+                continue
+            receive_delivery(connection, incoming.reference, incoming)
+            handled += 1
         for status in value.get("statuses") or []:
             if isinstance(status, dict):
                 _record_status(connection, status)

@@ -272,6 +272,7 @@ class TestCadenceSteps:
         assert step(no_phone, 1).skip_reason == "no phone number"
 
 
+@pytest.mark.usefixtures("real_redis")  # rate limits counted in a Redis database of their own
 class TestWebhook:
     def test_meta_checks_the_address_with_the_verify_token(self, client, connection, graph, inbound_connections):
         query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
@@ -367,6 +368,15 @@ class TestWebhook:
         assert message.state == "failed" and "131026" in message.error
         assert webhook(client, status_of("wamid.UNKNOWN", "read")).status_code == 200
         assert InboundDelivery.objects.get(delivery_id="read:wamid.UNKNOWN").result == "unmatched"
+
+    def test_a_sender_over_the_rate_limit_is_dropped_but_meta_gets_its_200(
+        self, client, connection, graph, malaysian_lead
+    ):
+        InboundConnection.objects.filter(pk=connection.pk).update(sender_requests_per_minute=2)
+        lead = malaysian_lead()
+        for number in range(3):
+            assert webhook(client, text_from_lead(f"Hello {number}", wamid=f"wamid.R{number}")).status_code == 200
+        assert [data["body"] for data in events(lead, "reply.received")] == ["Hello 0", "Hello 1"]
 
     def test_a_lead_of_another_source_is_not_matched(self, client, connection, graph, make_lead):
         from leads.models import LeadSource
