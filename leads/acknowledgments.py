@@ -172,7 +172,9 @@ def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
         version = translated_version("whatsapp", lead.language) or translated_version("sms", lead.language)
         with translation.override(lead.language if version else ENGLISH):
             context = _context(lead, inquiry, now)
-            text = _render(version[1], context) if version else render_to_string("acknowledgments/whatsapp.txt", context)
+            text = (
+                _render(version[1], context) if version else render_to_string("acknowledgments/whatsapp.txt", context)
+            )
         messages.append({"channel": "whatsapp", "recipient": lead.phone_e164, "subject": "", "body": text.strip()})
     elif lead.phone_e164 and lead.consent_sms:
         version = translated_version("sms", lead.language)

@@ -175,6 +175,34 @@ class TestAcknowledgment:
         assert list(Message.objects.filter(lead=lead).values_list("channel", "state")) == [("whatsapp", "sent")]
         assert Inquiry.objects.get(lead=lead).ack_state == "done"
 
+    def test_a_malay_lead_gets_the_malay_version_and_the_sms_one_stands_in_for_a_missing_whatsapp_one(
+        self, client, intake_key, graph, at, jobs, django_capture_on_commit_callbacks
+    ):
+        from cadences.models import AcknowledgmentTranslation
+
+        graph.reply(SEND_PATH, sent("wamid.MS1"))
+        sms_version = AcknowledgmentTranslation.objects.create(
+            kind="sms", language="ms", body="{{ company_name }}: terima kasih {{ greeting_name }}, pakar akan "
+            "menghubungi anda {{ promise }}. Balas STOP untuk berhenti.",
+        )  # fmt: skip
+        at(TUESDAY_10_KL)
+        submit(client, intake_key, django_capture_on_commit_callbacks, consent_whatsapp=True, email="", language="ms")
+        jobs()
+        text = graph.requests_to(SEND_PATH)[-1].json()["template"]["components"][0]["parameters"][0]["text"]
+        assert "terima kasih Siti, pakar akan menghubungi anda dalam masa 3 minit" in text
+        sms_version.delete()
+        AcknowledgmentTranslation.objects.create(
+            kind="whatsapp",
+            language="ms",
+            body="Salam {{ greeting_name }}! Pakar kami akan WhatsApp anda {{ promise }}.",
+        )
+        at(TUESDAY_10_KL + timedelta(minutes=1))
+        submit(client, intake_key, django_capture_on_commit_callbacks, consent_whatsapp=True, email="",
+               language="ms", phone="+60 19-876 5432", first_name="Aminah")  # fmt: skip
+        jobs()
+        text = graph.requests_to(SEND_PATH)[-1].json()["template"]["components"][0]["parameters"][0]["text"]
+        assert text.startswith("Salam Aminah! Pakar kami akan WhatsApp anda dalam masa")
+
 
 class TestErrors:
     def message(self, lead: Lead) -> Message:
