@@ -38,7 +38,7 @@ class ClosedDayInline(admin.TabularInline):
 
 @admin.register(BusinessSchedule)
 class BusinessScheduleAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "observe_public_holidays", "is_default"]
+    list_display = ["name", "time_zone", "observe_public_holidays", "holiday_subdivisions", "is_default"]
     list_filter = ["observe_public_holidays", "is_default"]
     search_fields = ["name", "time_zone"]
     inlines = [WeeklyHoursInline, ClosedDayInline]
