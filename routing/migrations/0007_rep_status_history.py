@@ -18,7 +18,7 @@ def record_current_statuses(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0005_rep_language'),
+        ('routing', '0006_schedule_holiday_subdivisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
