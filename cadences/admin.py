@@ -117,6 +117,8 @@ def check_connection(*, provider: str, secret: str, org_wide: bool, lead_sources
     field = "new_secret"
     if provider == InboundProvider.TWILIO and adding and not secret:
         errors[field] = "Give the Twilio account's auth token: Twilio signs its webhooks with it."
+    if provider == InboundProvider.WHATSAPP and adding and not (secret or settings.WHATSAPP_APP_SECRET):
+        errors[field] = "Give the Meta app's secret (or set WHATSAPP_APP_SECRET): Meta signs WhatsApp webhooks with it."
     if provider == InboundProvider.GENERIC and secret and not secret.startswith(SECRET_PREFIX):
         errors[field] = f"A generic secret starts with {SECRET_PREFIX}; leave it empty to generate one."
     if not org_wide and not lead_sources:
@@ -135,7 +137,8 @@ class InboundConnectionForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         label="Secret",
         help_text=(
-            "Twilio: the account's auth token. Generic: leave empty and a whsec_ secret is generated and shown once. "
+            "Twilio: the account's auth token. WhatsApp: the Meta app's secret (empty: WHATSAPP_APP_SECRET). "
+            "Generic: leave empty and a whsec_ secret is generated and shown once. "
             "On an existing connection, empty keeps the current secret (it is never shown again)."
         ),
     )
@@ -171,6 +174,8 @@ class InboundConnectionAdmin(admin.ModelAdmin):
         generated = not change and obj.provider == InboundProvider.GENERIC and not secret
         if generated:
             secret = new_generic_secret()
+        if not change and obj.provider == InboundProvider.WHATSAPP and not secret:
+            secret = settings.WHATSAPP_APP_SECRET
         if secret:
             obj.secret = secret
         super().save_model(request, obj, form, change)

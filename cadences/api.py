@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -17,7 +18,8 @@ from rest_framework.views import APIView
 
 from cadences.inbound import InboundMessage, receive_delivery
 from cadences.inbound_auth import Refused, Verified, verify
-from cadences.models import InboundConnection
+from cadences.models import InboundConnection, InboundProvider
+from cadences.whatsapp_inbound import challenge_answer, receive_webhook
 from leadops.ratelimit import retry_after
 
 ACCEPTED = {"accepted": True, "matched": None, "lead": None, "result": None}
@@ -31,7 +33,7 @@ MOVED = (
 class InboundSerializer(serializers.Serializer):
     """The generic shape; a Twilio form post (From, Body, MessageSid) is mapped onto it."""
 
-    channel = serializers.ChoiceField(choices=["email", "sms"])
+    channel = serializers.ChoiceField(choices=["email", "sms", "whatsapp"])
     sender = serializers.CharField(max_length=300, help_text="Email address or phone number of the lead.")
     subject = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     body = serializers.CharField(max_length=20000, allow_blank=True)
@@ -84,8 +86,9 @@ class InboundWebhook(APIView):
         responses={202: InboundReplySerializer},
         summary="Inbound reply",
         operation_id="inbound_reply",
-        description="Signed by the connection's provider: Twilio's X-Twilio-Signature (form post) or, for generic "
-        "JSON, Standard Webhooks headers webhook-id, webhook-timestamp (within 5 minutes) and webhook-signature.",
+        description="Signed by the connection's provider: Twilio's X-Twilio-Signature (form post), for generic "
+        "JSON Standard Webhooks headers webhook-id, webhook-timestamp (within 5 minutes) and webhook-signature, "
+        "for WhatsApp Meta's X-Hub-Signature-256 over its webhook payload (answered 200).",
     )
     def post(self, request, slug: str):
         connection = InboundConnection.objects.filter(slug=slug, active=True).first()
@@ -98,6 +101,12 @@ class InboundWebhook(APIView):
         wait = retry_after(f"inbound:{connection.pk}", connection.requests_per_minute)
         if wait:
             return too_many("Too many inbound messages for this connection.", wait)
+        if connection.provider == InboundProvider.WHATSAPP:  # Meta's batch of messages and statuses
+            per_sender = connection.sender_requests_per_minute
+            receive_webhook(
+                connection, request.data, lambda sender: not retry_after(_sender_bucket(connection, sender), per_sender)
+            )
+            return Response({"accepted": True}, status=200)
         incoming = InboundSerializer(data=_incoming(request, verified))
         incoming.is_valid(raise_exception=True)
         message = InboundMessage(**incoming.validated_data)
@@ -106,6 +115,23 @@ class InboundWebhook(APIView):
             return too_many("Too many inbound messages from this sender.", wait)
         receive_delivery(connection, verified.delivery_id, message)
         return Response(ACCEPTED, status=202)
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="The hub.challenge, as plain text.")},
+        summary="WhatsApp webhook check",
+        operation_id="inbound_whatsapp_check",
+        description="Meta's check of a WhatsApp connection's address: hub.mode=subscribe and "
+        "hub.verify_token=WHATSAPP_VERIFY_TOKEN are answered with hub.challenge; anything else 403.",
+    )
+    def get(self, request, slug: str):
+        connection = InboundConnection.objects.filter(slug=slug, active=True).first()
+        if connection is None or connection.provider != InboundProvider.WHATSAPP:
+            return refused("No active WhatsApp connection has this address.", field="connection")
+        challenge = challenge_answer(request.query_params)
+        if challenge is None:
+            return Response({"errors": {"hub.verify_token": ["The verify token does not match."]}}, status=403)
+        return HttpResponse(challenge, content_type="text/plain")
 
 
 class RetiredInboundWebhook(APIView):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from cadences.messages import unsubscribe_url
 from leadops.transports import Outgoing, TransportError, transport_for
 from leads.choices import MessageState
-from leads.messaging import _failed
+from leads.messaging import _failed, conversation_open
 from leads.models import LeadEvent, Message
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,12 @@ def _deliver_chunk(messages: list[Message]) -> int:
         try:
             reference = transport_for(message.channel).send(
                 Outgoing(
-                    recipient=message.recipient, subject=message.subject, body=message.body, headers=_headers(message)
-                )
+                    recipient=message.recipient,
+                    subject=message.subject,
+                    body=message.body,
+                    headers=_headers(message),
+                    conversation_open=conversation_open(message),
+                )  # fmt: skip
             )
         except TransportError as error:
             _failed(message, error)

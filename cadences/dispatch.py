@@ -107,7 +107,7 @@ class _Calendars:
         self.cache: dict = {}
 
     def __call__(self, lead):
-        key = (lead.team_id, lead.lead_source_id, lead.country, lead.resolved_time_zone)
+        key = (lead.team_id, lead.lead_source_id, lead.country, lead.region, lead.resolved_time_zone)
         if key not in self.cache:
             self.cache[key] = progress.calendar_for(lead)
         return self.cache[key]

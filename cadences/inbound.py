@@ -1,5 +1,6 @@
-"""Inbound replies (email or SMS webhooks): match to the lead, record, stop the cadence,
-tell the owner. SMS "STOP" (and its usual synonyms) opts the lead out of SMS instead."""
+"""Inbound replies (email, SMS or WhatsApp webhooks): match to the lead, record, stop the
+cadence, tell the owner. "STOP" (and its usual synonyms) by SMS or WhatsApp opts the lead
+out of that channel instead."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
 
 @dataclass(frozen=True)
 class InboundMessage:
-    channel: str  # "email" or "sms"
+    channel: str  # "email", "sms" or "whatsapp"
     sender: str
     body: str
     subject: str = ""
@@ -53,8 +54,9 @@ def receive(message: InboundMessage, *, within: QuerySet[Lead]) -> tuple[Lead | 
     at = message.received_at or timezone.now()
     with transaction.atomic():
         lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
-        if message.channel == "sms" and message.body.strip().lower() in STOP_WORDS:
-            opt_out(lead, "sms", source="SMS STOP", at=at)  # records lead.opted_out once
+        if message.channel in ("sms", "whatsapp") and message.body.strip().lower() in STOP_WORDS:
+            source = "SMS STOP" if message.channel == "sms" else "WhatsApp STOP"
+            opt_out(lead, message.channel, source=source, at=at)  # records lead.opted_out once
             return lead, "opted_out"
         record_event(
             lead, "reply.received", actor_label="lead", at=at, channel=message.channel,

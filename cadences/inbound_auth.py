@@ -10,7 +10,11 @@ signature over the request, checked before anything in the body is believed.
 - Generic JSON, in the Standard Webhooks convention (https://www.standardwebhooks.com/):
   `webhook-signature: v1,<base64 HMAC-SHA256>` over `<webhook-id>.<webhook-timestamp>.<body>`,
   keyed with the base64-decoded part of the connection's `whsec_…` secret; a timestamp
-  more than TOLERANCE from now is refused (a replay), and the id makes a retry idempotent."""
+  more than TOLERANCE from now is refused (a replay), and the id makes a retry idempotent.
+- WhatsApp Cloud API (Meta's webhooks): `X-Hub-Signature-256: sha256=<hex HMAC-SHA256>` over
+  the raw body, keyed with the Meta app's secret. Meta's payload carries no timestamp in
+  the signature: replays are made harmless by the message and status ids, each acted on
+  once (cadences/whatsapp_inbound.py)."""
 
 from __future__ import annotations
 
@@ -99,8 +103,24 @@ def _verify_generic(connection: InboundConnection, request, now: float | None) -
     return Verified(delivery_id=webhook_id)
 
 
+def whatsapp_signature(app_secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _verify_whatsapp(connection: InboundConnection, request) -> Verified:
+    signature = request.headers.get("X-Hub-Signature-256", "")
+    if not signature:
+        raise Refused("X-Hub-Signature-256 is missing: only Meta can post to this connection.")
+    expected = whatsapp_signature(connection.secret, request.body)
+    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode("utf-8", "replace")):
+        raise Refused("The X-Hub-Signature-256 does not match this request (is the app secret right?).")
+    return Verified(delivery_id=hashlib.sha256(request.body).hexdigest())
+
+
 def verify(connection: InboundConnection, request, now: float | None = None) -> Verified:
     """The proof that the connection's provider sent this request; raises Refused."""
     if connection.provider == InboundProvider.TWILIO:
         return _verify_twilio(connection, request)
+    if connection.provider == InboundProvider.WHATSAPP:
+        return _verify_whatsapp(connection, request)
     return _verify_generic(connection, request, now)

@@ -1,7 +1,7 @@
 """What a cadence touch says: step templates rendered with the lead and its original
 inquiry. Every touch quotes the inquiry: emails end with a footer that quotes it and
-carries a signed unsubscribe link; SMS end with "Reply STOP to opt out"; call and task
-steps give the rep a talk track with the quote.
+carries a signed unsubscribe link; SMS and WhatsApp messages end with "Reply STOP to opt
+out"; call and task steps give the rep a talk track with the quote.
 
 Step templates are Django templates stored on the step (managers edit them in the admin);
 they render as plain text (no HTML escaping) from plain strings only (the lead as a dict,
@@ -104,20 +104,21 @@ def render(source: str, values: dict) -> str:
 
 
 def compose(channel: str, subject: str, body: str, lead: Lead, owner=None, language: str = ENGLISH) -> dict:
-    """The message fields (channel, recipient, subject, body) of an email or SMS step,
-    written in `language` (the template's: CadenceStep.version)."""
+    """The message fields (channel, recipient, subject, body) of an email, SMS or WhatsApp
+    step, written in `language` (the template's: CadenceStep.version). A WhatsApp message
+    keeps its line breaks (WhatsApp shows them)."""
     with translation.override(language):
         return _compose(channel, subject, body, lead, owner)
 
 
 def _compose(channel: str, subject: str, body: str, lead: Lead, owner) -> dict:
     values = context(lead, owner)
-    if channel == "sms":
-        text = " ".join(render(body, values).split())
+    if channel in ("sms", "whatsapp"):
+        text = " ".join(render(body, values).split()) if channel == "sms" else render(body, values).strip()
         opt_out = sms_opt_out()
         if opt_out.lower() not in text.lower():
-            text = f"{text} {opt_out}"
-        return {"channel": "sms", "recipient": lead.phone_e164, "subject": "", "body": text}
+            text = f"{text} {opt_out}" if channel == "sms" else f"{text}\n\n{opt_out}"
+        return {"channel": channel, "recipient": lead.phone_e164, "subject": "", "body": text}
     values["unsubscribe_url"] = unsubscribe_url(lead.pk)
     footer = render_to_string("cadences/email_footer.txt", values).strip()
     text = render(body, values).strip()

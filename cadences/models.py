@@ -23,10 +23,13 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "SMS"
     TASK = "task", "Task"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 # Sent by the dispatcher at their due time / shown to the owner as due tasks.
-AUTOMATIC_CHANNELS = (Channel.EMAIL, Channel.SMS)
+AUTOMATIC_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
+# What a lead can opt out of (an unsubscribe link, STOP by SMS or WhatsApp).
+OPT_OUT_CHANNELS = [(Channel.EMAIL, "Email"), (Channel.SMS, "SMS"), (Channel.WHATSAPP, "WhatsApp")]
 TASK_CHANNELS = (Channel.CALL, Channel.TASK)
 
 
@@ -102,7 +105,8 @@ class CadenceStep(models.Model):
             "phone_e164, website, country, region, city, inquiry_type, product_interest, message, resolved_time_zone, "
             "extra.<key>), greeting_name, owner_name, owner_first_name, inquiry_label, quote, quote_short, "
             "submitted_on, company_name, contact_phone, booking_url, reference. Emails get a footer quoting the "
-            "inquiry with an unsubscribe link; SMS end with 'Reply STOP to opt out'. For calls and tasks: the rep's "
+            "inquiry with an unsubscribe link; SMS and WhatsApp messages end with 'Reply STOP to opt out' (WhatsApp "
+            "steps go only to leads who gave a phone and WhatsApp consent). For calls and tasks: the rep's "
             "talk track."
         ),
     )
@@ -129,7 +133,7 @@ class CadenceStep(models.Model):
 
     def clean(self) -> None:
         if self.channel in AUTOMATIC_CHANNELS and not self.body.strip():
-            raise ValidationError({"body": "An automatic email or SMS needs a body."})
+            raise ValidationError({"body": "An automatic email, SMS or WhatsApp message needs a body."})
         if self.channel == Channel.EMAIL and not self.subject.strip():
             raise ValidationError({"subject": "An email needs a subject."})
         for prefix in ("malay", "indonesian"):
@@ -154,6 +158,7 @@ class AcknowledgmentKind(models.TextChoices):
     EMAIL_COLD = "email_cold", "Email to a cold lead"
     EMAIL_AFTER_HOURS = "email_after_hours", "Email after hours"
     SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp (without one, the SMS version is used)"
 
 
 TRANSLATED_LANGUAGES = [choice for choice in languages.CHOICES if choice[0] != languages.ENGLISH]
@@ -191,7 +196,7 @@ class AcknowledgmentTranslation(models.Model):
         return f"{self.get_kind_display()} ({self.get_language_display()})"
 
     def clean(self) -> None:
-        if self.kind != AcknowledgmentKind.SMS and not self.subject.strip():
+        if self.kind not in (AcknowledgmentKind.SMS, AcknowledgmentKind.WHATSAPP) and not self.subject.strip():
             raise ValidationError({"subject": "An email needs a subject."})
 
 
@@ -269,7 +274,7 @@ class OptOut(models.Model):
     """A lead asked for no more emails (unsubscribe link) or texts (STOP)."""
 
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="opt_outs")
-    channel = models.CharField(max_length=10, choices=[(Channel.EMAIL, "Email"), (Channel.SMS, "SMS")])
+    channel = models.CharField(max_length=10, choices=OPT_OUT_CHANNELS)
     at = models.DateTimeField(default=now)
     source = models.CharField(max_length=100, blank=True, help_text="Unsubscribe link, SMS STOP, …")
 
@@ -284,6 +289,7 @@ class OptOut(models.Model):
 class InboundProvider(models.TextChoices):
     TWILIO = "twilio", "Twilio (X-Twilio-Signature)"
     GENERIC = "generic", "Generic JSON (Standard Webhooks HMAC-SHA256)"
+    WHATSAPP = "whatsapp", "WhatsApp Cloud API (X-Hub-Signature-256)"
 
 
 class InboundConnection(models.Model):
@@ -292,7 +298,8 @@ class InboundConnection(models.Model):
     (cadences/inbound_auth.py), and the leads its senders are matched against.
 
     The secret is what the signature algorithm needs in the clear: Twilio's account auth
-    token, or the generic connection's HMAC key (`whsec_…`). It is shown once, when the
+    token, WhatsApp's app secret (Meta signs with it), or the generic connection's HMAC key
+    (`whsec_…`). It is shown once, when the
     connection is created, and never in the admin afterwards."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -328,12 +335,16 @@ class InboundDelivery(models.Model):
     connection = models.ForeignKey(InboundConnection, on_delete=models.CASCADE, related_name="deliveries")
     delivery_id = models.CharField(max_length=100)
     received_at = models.DateTimeField(default=now)
-    channel = models.CharField(max_length=10, choices=[(Channel.EMAIL, "Email"), (Channel.SMS, "SMS")])
+    channel = models.CharField(max_length=10, choices=OPT_OUT_CHANNELS)
     sender = models.CharField(max_length=300)
     lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_deliveries"
     )
-    result = models.CharField(max_length=20, blank=True, help_text="recorded, opted_out or unmatched.")
+    result = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="recorded, opted_out or unmatched; WhatsApp status updates: delivered, read, failed (or unmatched).",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

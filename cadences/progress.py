@@ -64,7 +64,9 @@ def calendar_for(lead: Lead) -> tuple[sla.BusinessCalendar, ZoneInfo]:
         schedule_id = lead.lead_source.schedule_id
     business_schedule = policies.schedule(schedule_id)
     calendar = (
-        sla.calendar_from_schedule(business_schedule, lead.country) if business_schedule else sla.STANDARD_CALENDAR
+        sla.calendar_from_schedule(business_schedule, lead.country, lead.region)
+        if business_schedule
+        else sla.STANDARD_CALENDAR
     )
     try:
         tz = zone(lead.resolved_time_zone)
@@ -80,6 +82,7 @@ def facts_for(lead: Lead, opted_out: set[str] | None = None) -> schedule.LeadFac
         has_email=bool(lead.email),
         has_phone=bool(lead.phone_e164),
         sms_consent=lead.consent_sms,
+        whatsapp_consent=lead.consent_whatsapp,
         opted_out=frozenset(opted_out),
     )
 
@@ -222,7 +225,7 @@ def after_attempt(lead: Lead, attempt: Attempt) -> Enrollment | None:
     it completes the earliest scheduled step of its channel (a call does the next call
     step, a rep's own email the next email step), and the rest of the plan is recomputed
     from the attempt's time. A connect or a reply stops the cadence; a wrong number skips
-    the remaining call and SMS steps."""
+    the remaining call, SMS and WhatsApp steps."""
     enrollment = Enrollment.objects.active().select_related("lead", "cadence").filter(lead_id=lead.pk).first()
     if enrollment is None:
         return None
@@ -241,7 +244,7 @@ def after_attempt(lead: Lead, attempt: Attempt) -> Enrollment | None:
         stop_cadence(lead, reason=REACHED_REASONS[attempt.outcome], at=attempt.at, by=attempt.by)
         return enrollment
     if attempt.outcome == AttemptOutcome.WRONG_NUMBER:
-        enrollment.planned_steps.filter(status=StepStatus.SCHEDULED, channel__in=("call", "sms")).update(
+        enrollment.planned_steps.filter(status=StepStatus.SCHEDULED, channel__in=("call", "sms", "whatsapp")).update(
             status=StepStatus.SKIPPED, skip_reason="wrong number"
         )
     if moved:
@@ -305,11 +308,11 @@ def stop_cadence(lead: Lead, *, reason: str, at: datetime | None = None, by=None
 
 
 def opt_out(lead: Lead, channel: str, *, source: str = "", at: datetime | None = None) -> Enrollment | None:
-    """The lead asked for no more emails (unsubscribe link) or texts (SMS STOP): the
-    consent flag is cleared, the opt-out recorded (later plans skip that channel) and the
-    cadence stops (SPEC §3.7)."""
-    if channel not in ("email", "sms"):
-        raise ValueError("channel must be 'email' or 'sms'")
+    """The lead asked for no more emails (unsubscribe link) or texts (STOP by SMS or
+    WhatsApp): the consent flag is cleared, the opt-out recorded (later plans skip that
+    channel) and the cadence stops (SPEC §3.7)."""
+    if channel not in ("email", "sms", "whatsapp"):
+        raise ValueError("channel must be 'email', 'sms' or 'whatsapp'")
     at = at or timezone.now()
     with transaction.atomic():
         _lock(lead)

@@ -59,7 +59,8 @@ class LeadFacts:
     has_email: bool
     has_phone: bool
     sms_consent: bool
-    opted_out: frozenset[str] = frozenset()  # channels: "email", "sms"
+    opted_out: frozenset[str] = frozenset()  # channels: "email", "sms", "whatsapp"
+    whatsapp_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,12 @@ def skip_reason(rule: StepRule, facts: LeadFacts) -> str:
         return f"opted out of {rule.channel}"
     if rule.channel == "email" and not facts.has_email:
         return "no email address"
-    if (rule.needs_phone or rule.channel == "sms") and not facts.has_phone:
+    if (rule.needs_phone or rule.channel in ("sms", "whatsapp")) and not facts.has_phone:
         return "no phone number"
     if rule.needs_sms_consent and not facts.sms_consent:
         return "no SMS consent"
+    if rule.channel == "whatsapp" and not facts.whatsapp_consent:
+        return "no WhatsApp consent"  # WhatsApp's business policy: only to people who opted in
     return ""
 
 

@@ -83,6 +83,15 @@ SMS = {
     "terima. Seorang spesialis akan menghubungi Anda {{ promise }}. Balas STOP untuk berhenti berlangganan.",
 }
 
+WHATSAPP = {
+    "ms": "{{ company_name }}: terima kasih {{ greeting_name }}, kami telah menerima {{ inquiry_label }} anda "
+    "({{ reference }}).\nSeorang pakar akan menghubungi anda {{ promise }}.{% if booking_url %} Pilih masa yang "
+    "sesuai: {{ booking_url }}{% endif %}\nBalas STOP untuk berhenti menerima mesej.",
+    "id": "{{ company_name }}: terima kasih {{ greeting_name }}, {{ inquiry_label }} Anda ({{ reference }}) sudah kami "
+    "terima.\nSeorang spesialis akan menghubungi Anda {{ promise }}.{% if booking_url %} Pilih waktu yang cocok: "
+    "{{ booking_url }}{% endif %}\nBalas STOP untuk berhenti berlangganan.",
+}
+
 
 def acknowledgment_texts() -> list[dict]:
     """Every kind of the acknowledgment in Malay and Indonesian."""
@@ -91,6 +100,9 @@ def acknowledgment_texts() -> list[dict]:
         for kind in AcknowledgmentKind:
             if kind == AcknowledgmentKind.SMS:
                 texts.append({"kind": kind, "language": language, "subject": "", "body": SMS[language]})
+                continue
+            if kind == AcknowledgmentKind.WHATSAPP:
+                texts.append({"kind": kind, "language": language, "subject": "", "body": WHATSAPP[language]})
                 continue
             body = "\n\n".join((GREETING[language], OPENING[language, kind], received, NEXT[language, kind], ways))
             texts.append({"kind": kind, "language": language, "subject": SUBJECT[language], "body": body})

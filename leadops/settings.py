@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "webpush",
     "integrations",
     "booking",
+    "whatif",
     "mailboxes",
     "pipeline",
     "workspace",
@@ -216,11 +217,30 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # Hot-lead messages to a team's channel: "console" prints them, "webhook" posts them to
 # the team's Slack or Teams incoming webhook (Team.chat_webhook_url).
 CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
+# WhatsApp (leadops/whatsapp.py): "console" prints messages, "cloud" sends them through the
+# WhatsApp Business Cloud API. Outside the 24-hour window only the approved template
+# WHATSAPP_TEMPLATE (its body one {{1}} variable) may be sent. Replies and delivery
+# statuses come to an inbound connection of provider "whatsapp", signed with the app secret
+# (WHATSAPP_APP_SECRET is what create_inbound_connection stores for it); Meta's GET check
+# of that address must bring WHATSAPP_VERIFY_TOKEN.
+WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="console")
+WHATSAPP_API_BASE = env.str("WHATSAPP_API_BASE", default="https://graph.facebook.com/v23.0")
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_TEMPLATE = env.str("WHATSAPP_TEMPLATE", default="")
+WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 
 # The organisation: default time zone of a lead we cannot place, and the site's public
 # address (scheme://host[:port]): every absolute link (password reset, unsubscribe, lead
 # links in alerts) is built on it, never on the request's Host header (leadops/public.py).
 LEADOPS_DEFAULT_TIMEZONE = env.str("LEADOPS_DEFAULT_TIMEZONE", default="America/New_York")
+# Countries whose leads' region (a state: "Johor", "KUL", "MY-10") adds that state's public
+# holidays to the SLA clock (leads/sla.py); elsewhere only the schedule's named ones count.
+LEADOPS_REGIONAL_HOLIDAY_COUNTRIES = [
+    code.strip().upper() for code in env.list("LEADOPS_REGIONAL_HOLIDAY_COUNTRIES", default=["MY"]) if code.strip()
+]
 LEADOPS_PUBLIC_URL = env.str("LEADOPS_PUBLIC_URL", default="http://127.0.0.1:8000")
 LEADOPS_COMPANY_NAME = env.str("LEADOPS_COMPANY_NAME", default="LeadOps Demo Co")
 LEADOPS_CONTACT_PHONE = env.str("LEADOPS_CONTACT_PHONE", default="+1 212 555 0100")

@@ -2,7 +2,8 @@
 
 Each transport is a small class with `send()`, looked up in a registry by channel name;
 the development default writes to the console. Settings choose the SMS provider
-(SMS_TRANSPORT) and the team chat one (CHAT_TRANSPORT: console, or webhook for Slack/Teams)."""
+(SMS_TRANSPORT), the team chat one (CHAT_TRANSPORT: console, or webhook for Slack/Teams)
+and WhatsApp's (WHATSAPP_TRANSPORT: console, or cloud; leadops/whatsapp.py)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ class Outgoing:
     subject: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     attachment: Attachment | None = None
+    # WhatsApp only: the lead wrote to us in the last 24 hours, so free text may be sent;
+    # otherwise the message goes as an approved template (leadops/whatsapp.py).
+    conversation_open: bool = False
 
 
 class TransportError(Exception):
@@ -201,4 +205,8 @@ def transport_for(channel: str) -> Transport:
         return SMS_TRANSPORTS[settings.SMS_TRANSPORT]()
     if channel == "chat":
         return CHAT_TRANSPORTS[settings.CHAT_TRANSPORT]()
+    if channel == "whatsapp":
+        from leadops.whatsapp import WHATSAPP_TRANSPORTS  # it builds on this module's classes
+
+        return WHATSAPP_TRANSPORTS[settings.WHATSAPP_TRANSPORT]()
     raise LookupError(f"no transport for channel {channel!r}")

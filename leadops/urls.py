@@ -16,6 +16,7 @@ handler404 = "leadops.views.page_not_found"  # JSON under /api/
 
 urlpatterns = [
     path("", include("pipeline.urls")),
+    path("admin/whatif/", include("whatif.urls")),  # the change forms' "What if" (before the admin's catch-all)
     path("admin/", admin.site.urls),
     # Reset links on LEADOPS_PUBLIC_URL, whatever the Host header (before the stock route).
     path("accounts/password_reset/", PublicLinkPasswordResetView.as_view(), name="password_reset"),

@@ -151,8 +151,10 @@ def translated_version(kind: str, language: str) -> tuple[str, str] | None:
 
 
 def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
-    """The acknowledgment messages for one submission: email, and SMS with consent; each
-    in the lead's language when that version exists, else in English."""
+    """The acknowledgment messages for one submission: email, and a text with consent -
+    by WhatsApp when the lead agreed to it (how many leads in Malaysia and Indonesia expect
+    to be reached), else by SMS; one text, never both. Each in the lead's language when
+    that version exists (WhatsApp falls back on the SMS version), else in English."""
     messages = []
     if lead.email:
         version = translated_version(email_kind(lead), lead.language)
@@ -166,7 +168,15 @@ def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
         messages.append(
             {"channel": "email", "recipient": lead.email, "subject": one_line(subject), "body": body.strip() + "\n"}
         )
-    if lead.phone_e164 and lead.consent_sms:
+    if lead.phone_e164 and lead.consent_whatsapp:
+        version = translated_version("whatsapp", lead.language) or translated_version("sms", lead.language)
+        with translation.override(lead.language if version else ENGLISH):
+            context = _context(lead, inquiry, now)
+            text = (
+                _render(version[1], context) if version else render_to_string("acknowledgments/whatsapp.txt", context)
+            )
+        messages.append({"channel": "whatsapp", "recipient": lead.phone_e164, "subject": "", "body": text.strip()})
+    elif lead.phone_e164 and lead.consent_sms:
         version = translated_version("sms", lead.language)
         with translation.override(lead.language if version else ENGLISH):
             context = _context(lead, inquiry, now)
@@ -178,8 +188,8 @@ def compose(lead: Lead, inquiry: Inquiry, now: datetime) -> list[dict]:
 def skip_reason(lead: Lead, inquiry: Inquiry, now: datetime) -> str:
     if lead.junk:
         return f"junk: {lead.junk_reason}"
-    if not lead.email and not (lead.phone_e164 and lead.consent_sms):
-        return "no email and no SMS consent"
+    if not lead.email and not (lead.phone_e164 and (lead.consent_sms or lead.consent_whatsapp)):
+        return "no email and no SMS or WhatsApp consent"
     if inquiry.is_duplicate and lead.acknowledged_at and now - lead.acknowledged_at < REPEAT_QUIET_PERIOD:
         return "repeat inquiry: acknowledged within the last 24 hours"
     return ""

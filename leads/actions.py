@@ -25,6 +25,7 @@ LEAD_FIELDS = (
     "email", "phone", "first_name", "last_name", "name", "company", "job_title", "website", "country", "region",
     "city", "postal_code", "timezone", "inquiry_type", "source", "product_interest", "message", "external_id",
     "consent_email", "consent_sms", "utm_source", "utm_medium", "utm_campaign", "extra", "submitted_at",
+    "consent_whatsapp",
 )  # fmt: skip
 
 
@@ -94,7 +95,7 @@ def _lock_contact_points(email: str, phone: str) -> None:
 
 def sla_targets_for(lead: Lead, at) -> sla.SlaTargets:
     schedule = policies.schedule(lead.lead_source.schedule_id)
-    calendar = sla.calendar_from_schedule(schedule, lead.country) if schedule else sla.STANDARD_CALENDAR
+    calendar = sla.calendar_from_schedule(schedule, lead.country, lead.region) if schedule else sla.STANDARD_CALENDAR
     return sla.compute_sla(
         policies=policies.active_policies(),
         submitted_at=at,

@@ -54,6 +54,8 @@ class AttemptChannel(models.TextChoices):
     CALL = "call", _("Call")
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    # An extension of SPEC §6 (call/email/sms): a WhatsApp message a rep or their tool sent.
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class AttemptOutcome(models.TextChoices):

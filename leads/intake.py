@@ -55,7 +55,7 @@ TEXT_LIMITS = {
     "submitted_at": 40,
     "language": 35,  # optional: en, ms, id or a tag such as ms-MY (README "Languages")
 }
-BOOLEAN_FIELDS = ("consent_email", "consent_sms")
+BOOLEAN_FIELDS = ("consent_email", "consent_sms", "consent_whatsapp")
 TRUE_WORDS = {"true", "1", "yes", "on", "y"}
 FALSE_WORDS = {"false", "0", "no", "off", "n", ""}
 FIELDS = (*TEXT_LIMITS, *BOOLEAN_FIELDS, "extra", HONEYPOT_FIELD)
@@ -89,6 +89,7 @@ class Submission:
     external_id: str = ""
     consent_email: bool = False
     consent_sms: bool = False
+    consent_whatsapp: bool = False
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""
@@ -233,6 +234,7 @@ def clean_submission(
         **{name: value for name, value in text.items() if name not in ("submitted_at",)},
         consent_email=_boolean(data.get("consent_email"), "consent_email", errors),
         consent_sms=_boolean(data.get("consent_sms"), "consent_sms", errors),
+        consent_whatsapp=_boolean(data.get("consent_whatsapp"), "consent_whatsapp", errors),
         extra=_extra(data.get("extra"), errors),
         honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
     )

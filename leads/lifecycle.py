@@ -23,6 +23,7 @@ OUTCOMES_BY_CHANNEL = {
     },
     AttemptChannel.EMAIL: {AttemptOutcome.SENT, AttemptOutcome.REPLIED},
     AttemptChannel.SMS: {AttemptOutcome.SENT, AttemptOutcome.REPLIED, AttemptOutcome.CONNECTED},
+    AttemptChannel.WHATSAPP: {AttemptOutcome.SENT, AttemptOutcome.REPLIED, AttemptOutcome.CONNECTED},
 }  # fmt: skip
 REACHED = {AttemptOutcome.CONNECTED, AttemptOutcome.REPLIED}
 DECISIONS = {Stage.QUALIFIED, Stage.DISQUALIFIED, Stage.CONVERTED}

@@ -24,6 +24,7 @@ RETRY_BASE = timedelta(seconds=30)
 SENDING_TIMEOUT = timedelta(minutes=5)
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 SUBJECT_LIMIT = 300
+WHATSAPP_WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
 
 
 def one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
@@ -31,6 +32,16 @@ def one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
     become spaces, runs of spaces one space, trimmed. A lead's name with a newline in it
     can then neither break the message (BadHeaderError) nor add a header."""
     return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())[:limit]
+
+
+def conversation_open(message: Message) -> bool:
+    """WhatsApp only: whether the lead's last WhatsApp message to us is under 24 hours old,
+    so free text may be sent (else only an approved template)."""
+    if message.channel != "whatsapp":
+        return False
+    since = timezone.now() - WHATSAPP_WINDOW
+    replies = LeadEvent.objects.filter(lead_id=message.lead_id, kind="reply.received", at__gte=since)
+    return replies.filter(data__channel="whatsapp").exists()
 
 
 def queue_message(lead: Lead, *, dedupe_key: str, **fields) -> Message | None:
@@ -52,8 +63,12 @@ def deliver_message(message_id: int) -> bool:
     try:
         reference = transport_for(message.channel).send(
             Outgoing(
-                recipient=message.recipient, subject=message.subject, body=message.body, attachment=_attachment(message)
-            )
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                attachment=_attachment(message),
+                conversation_open=conversation_open(message),
+            )  # fmt: skip
         )
     except TransportError as error:
         _failed(message, error)

@@ -165,6 +165,9 @@ class Lead(models.Model):
     external_id = models.CharField(max_length=200, blank=True)
     consent_email = models.BooleanField(default=False)
     consent_sms = models.BooleanField(default=False)
+    consent_whatsapp = models.BooleanField(
+        default=False, help_text="Agreed to be messaged on WhatsApp (WhatsApp needs its own opt-in, apart from SMS)."
+    )
     utm_source = models.CharField(max_length=200, blank=True)
     utm_medium = models.CharField(max_length=200, blank=True)
     utm_campaign = models.CharField(max_length=200, blank=True)

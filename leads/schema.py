@@ -34,6 +34,7 @@ LEAD_FIELDS = {
     "external_id": _string("external_id", description="Idempotency key per lead source."),
     "consent_email": {"type": "boolean"},
     "consent_sms": {"type": "boolean"},
+    "consent_whatsapp": {"type": "boolean", "description": "Extension: agreed to WhatsApp messages."},
     "utm_source": _string("utm_source"),
     "utm_medium": _string("utm_medium"),
     "utm_campaign": _string("utm_campaign"),

@@ -1,7 +1,9 @@
 """The SLA clock of SPEC §3.2-3.3 as pure functions: business time in the lead's zone.
 
 Weekly hours are local wall times read in the *lead's* time zone; days are skipped when
-they are custom closed days or public holidays of the lead's country. Durations are
+they are custom closed days or public holidays of the lead's country - and of its state
+or province where the `holidays` package knows them (Malaysia's states: a lead in Kuala
+Lumpur has Federal Territory Day off, one in Johor the Sultan's birthday). Durations are
 counted in real seconds (UTC arithmetic), so a DST day is as long as it really is.
 Open intervals are half-open: a lead at exactly 17:00 arrives after closing.
 All datetimes must be aware; results are in UTC.
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 
 if TYPE_CHECKING:
     from leads.models import SlaPolicy
@@ -33,14 +36,79 @@ STANDARD_WEEK: dict[int, Hours] = {weekday: ((time(9), time(17)),) for weekday i
 
 
 @functools.lru_cache(maxsize=512)
-def public_holidays(country: str, year: int) -> frozenset[date]:
-    """The public holidays of a country (ISO code) in a year; none for unknown codes."""
+def public_holidays(country: str, year: int, subdivision: str = "") -> frozenset[date]:
+    """The public holidays of a country (ISO code) in a year, with those of one of its
+    subdivisions (a `holidays` code such as "KUL" or "14"); none for unknown codes."""
     if not country:
         return frozenset()
     try:
-        return frozenset(holidays.country_holidays(country.upper(), years=year))
+        return frozenset(holidays.country_holidays(country.upper(), subdiv=subdivision or None, years=year))
     except NotImplementedError:
         return frozenset()
+
+
+def _holiday_class(country: str):
+    try:
+        return holidays.country_holidays(country.upper()).__class__ if country else None
+    except NotImplementedError:
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def holiday_subdivisions(country: str) -> dict[str, str]:
+    """Every way of naming a subdivision of a country that the `holidays` package knows
+    (its codes, ISO 3166-2 codes and names, folded to lower case) -> its canonical code.
+    Empty for a country without subdivisions there (Indonesia, in holidays 0.109)."""
+    known = _holiday_class(country)
+    if known is None:
+        return {}
+    names: dict[str, str] = {}
+    for code in getattr(known, "subdivisions", ()):
+        names[code.lower()] = code
+        names[f"{country}-{code}".lower()] = code
+    for alias, code in getattr(known, "subdivisions_aliases", {}).items():
+        for name in (alias, alias.removeprefix("Wilayah Persekutuan ")):
+            names.setdefault(name.lower(), code)
+            names.setdefault(f"{country}-{name}".lower(), code)
+    return names
+
+
+def subdivision_of(country: str, region: str) -> str:
+    """The holiday subdivision a lead's region names ("KUL", "Johor", "MY-10"), or "".
+    Only for the countries of LEADOPS_REGIONAL_HOLIDAY_COUNTRIES (default MY), where a
+    state's holidays close businesses; a US state's are mostly its government's."""
+    country = country.upper()
+    if not region or country not in settings.LEADOPS_REGIONAL_HOLIDAY_COUNTRIES:
+        return ""
+    return holiday_subdivisions(country).get(" ".join(region.split()).lower(), "")
+
+
+def parse_holiday_area(area: str) -> tuple[str, str]:
+    """A schedule's "MY-KUL" (country, then the subdivision's code or name) -> ("MY", "14").
+    Raises ValueError with a sentence saying what is accepted."""
+    country, _, subdivision = area.strip().partition("-")
+    country = country.upper()
+    if len(country) != 2 or _holiday_class(country) is None:
+        raise ValueError(f"{area!r}: {country!r} is not a country the holidays package knows (ISO 3166-1 alpha-2).")
+    known = holiday_subdivisions(country)
+    if not known:
+        raise ValueError(f"{area!r}: the holidays package has no subdivisions for {country}; name the country alone.")
+    code = known.get(" ".join(subdivision.split()).lower(), "")
+    if not code:
+        raise ValueError(f"{area!r}: unknown subdivision of {country}. Known: {_known_list(country)}.")
+    return country, code
+
+
+def _known_list(country: str) -> str:
+    """ "MY-01 (JHR, Johor), MY-02 (KDH, Kedah), …": each code with its other names."""
+    aliases: dict[str, list[str]] = {}
+    for alias, code in getattr(_holiday_class(country), "subdivisions_aliases", {}).items():
+        aliases.setdefault(code, []).append(alias)
+    codes = sorted(set(holiday_subdivisions(country).values()))
+    return ", ".join(
+        f"{country}-{code}" + (f" ({', '.join(sorted(aliases[code], key=len))})" if aliases.get(code) else "")
+        for code in codes
+    )
 
 
 @dataclass(frozen=True)
@@ -51,11 +119,14 @@ class BusinessCalendar:
     closed_dates: frozenset[date] = frozenset()
     holiday_country: str = ""  # "" = no public holidays
     observe_public_holidays: bool = True
+    holiday_subdivision: str = ""  # a `holidays` subdivision code of holiday_country ("14"), "" = national only
 
     def is_closed_date(self, day: date) -> bool:
         if day in self.closed_dates:
             return True
-        return self.observe_public_holidays and day in public_holidays(self.holiday_country, day.year)
+        return self.observe_public_holidays and day in public_holidays(
+            self.holiday_country, day.year, self.holiday_subdivision
+        )
 
     @property
     def has_open_time(self) -> bool:
@@ -67,9 +138,12 @@ class BusinessCalendar:
 STANDARD_CALENDAR = BusinessCalendar(weekly_hours=STANDARD_WEEK)
 
 
-def calendar_from_schedule(schedule, country: str) -> BusinessCalendar:
+def calendar_from_schedule(schedule, country: str, region: str = "") -> BusinessCalendar:
     """A business schedule (routing.models.BusinessSchedule, the lead source's or the
-    default; `hours` and `closed_days` prefetched) for a lead of `country`."""
+    default; `hours` and `closed_days` prefetched) for a lead of `country` and `region`.
+
+    Holidays are the lead's: its country's, plus its state's when its region names one;
+    else the state the schedule names for that country (`holiday_subdivisions`)."""
     weekly: dict[int, list[tuple[time, time]]] = {}
     for row in schedule.hours.all():
         weekly.setdefault(row.weekday, []).append((row.opens, row.closes))
@@ -78,7 +152,19 @@ def calendar_from_schedule(schedule, country: str) -> BusinessCalendar:
         closed_dates=frozenset(closed.date for closed in schedule.closed_days.all()),
         holiday_country=country.upper(),
         observe_public_holidays=schedule.observe_public_holidays,
+        holiday_subdivision=subdivision_of(country, region) or _schedule_subdivision(schedule, country),
     )
+
+
+def _schedule_subdivision(schedule, country: str) -> str:
+    for area in getattr(schedule, "holiday_subdivisions", None) or ():
+        try:
+            area_country, code = parse_holiday_area(area)
+        except ValueError:
+            continue  # validated on save; an old or hand-written row must not stop the clock
+        if area_country == country.upper():
+            return code
+    return ""
 
 
 def _utc(moment: datetime) -> datetime:

@@ -31,7 +31,7 @@ from leads.models import Lead, LeadSource
 
 FORM_FIELDS = (
     "first_name", "last_name", "email", "phone", "company", "job_title", "country", "inquiry_type",
-    "product_interest", "message", "consent_email", "consent_sms", "timezone", "language",
+    "product_interest", "message", "consent_email", "consent_sms", "timezone", "language", "consent_whatsapp",
 )  # fmt: skip
 THANKS_SALT = "leadops.hosted-form.thanks"
 HOUR = 3600
@@ -111,6 +111,7 @@ def hosted_form(request, slug: str):
         values[HONEYPOT_FIELD] = request.POST.get(HONEYPOT_FIELD, "")
         values["consent_email"] = bool(request.POST.get("consent_email"))
         values["consent_sms"] = bool(request.POST.get("consent_sms"))
+        values["consent_whatsapp"] = bool(request.POST.get("consent_whatsapp"))
         outcome = _submit(request, lead_source, values)
         if outcome.lead_id is not None:
             token = signing.dumps(outcome.lead_id, salt=THANKS_SALT)

@@ -4,7 +4,8 @@ business time") over many leads at once, without a Python call per lead on Postg
 A lead's clock runs in its *calendar*: the business schedule of its lead source (else the
 default schedule) read in the lead's time zone, minus its country's public holidays and
 the schedule's closed days — the calendar `leads.actions.sla_targets_for` gives the SLA
-clock. Leads sharing (lead source, country, time zone) share a calendar.
+clock. Leads sharing (lead source, country, region, time zone) share a calendar (the region
+can name a state with its own holidays).
 
 For one calendar, let F(t) be the open seconds from a fixed origin up to t. F is piecewise
 linear: with the open intervals [b_i, e_i) sorted and C_i the open seconds before b_i,
@@ -123,13 +124,19 @@ _open_times = _Cache(CACHE_SIZE)
 
 def _calendar_key(calendar: sla.BusinessCalendar) -> tuple:
     hours = tuple(sorted((day, tuple(sorted(hours))) for day, hours in calendar.weekly_hours.items()))
-    return hours, tuple(sorted(calendar.closed_dates)), calendar.holiday_country, calendar.observe_public_holidays
+    return (
+        hours,
+        tuple(sorted(calendar.closed_dates)),
+        calendar.holiday_country,
+        calendar.holiday_subdivision,
+        calendar.observe_public_holidays,
+    )
 
 
-def calendar_for(schedule_id: int | None, country: str) -> sla.BusinessCalendar:
+def calendar_for(schedule_id: int | None, country: str, region: str = "") -> sla.BusinessCalendar:
     """The calendar of a lead whose source has `schedule_id`, as the SLA clock reads it."""
     schedule = policies.schedule(schedule_id)
-    return sla.calendar_from_schedule(schedule, country) if schedule else sla.STANDARD_CALENDAR
+    return sla.calendar_from_schedule(schedule, country, region) if schedule else sla.STANDARD_CALENDAR
 
 
 def cached_open_time(calendar: sla.BusinessCalendar, tz_name: str, first: date, last: date) -> OpenTime:
@@ -141,6 +148,7 @@ def cached_open_time(calendar: sla.BusinessCalendar, tz_name: str, first: date, 
 class CalendarGroup:
     lead_source_id: int
     country: str
+    region: str
     time_zone: str
     open_time: OpenTime
 
@@ -149,7 +157,7 @@ def calendar_groups(attempted: QuerySet) -> list[CalendarGroup]:
     """One query: the calendars the attempted leads use and the days they span."""
     rows = (
         attempted.order_by()
-        .values("lead_source_id", "country", "resolved_time_zone")
+        .values("lead_source_id", "country", "region", "resolved_time_zone")
         .annotate(
             first=Min("submitted_at"), last=Max(Greatest(F("first_attempt_at"), F("submitted_at"))), leads=Count("pk")
         )
@@ -162,12 +170,9 @@ def calendar_groups(attempted: QuerySet) -> list[CalendarGroup]:
         # One day of margin either side: local days, and open intervals that cross midnight.
         first = row["first"].astimezone(tz).date() - timedelta(days=1)
         last = row["last"].astimezone(tz).date() + timedelta(days=1)
-        calendar = calendar_for(schedules.get(row["lead_source_id"]), row["country"])
-        groups.append(
-            CalendarGroup(
-                row["lead_source_id"], row["country"], tz_name, cached_open_time(calendar, tz_name, first, last)
-            )
-        )
+        calendar = calendar_for(schedules.get(row["lead_source_id"]), row["country"], row["region"])
+        open_time = cached_open_time(calendar, tz_name, first, last)
+        groups.append(CalendarGroup(row["lead_source_id"], row["country"], row["region"], tz_name, open_time))
     return groups
 
 
@@ -182,8 +187,9 @@ SELECT avg(f_attempt - f_submit), count(*) FROM (
     SELECT b.*, date_part('epoch', b.first_attempt_at) AS e_attempt, date_part('epoch', b.submitted_at) AS e_submit
     FROM ({leads}) AS b
   ) AS l
-  JOIN (VALUES {values}) AS c (lead_source_id, country, time_zone, begins, ends, before)
-    ON c.lead_source_id = l.lead_source_id AND c.country = l.country AND c.time_zone = l.resolved_time_zone
+  JOIN (VALUES {values}) AS c (lead_source_id, country, region, time_zone, begins, ends, before)
+    ON c.lead_source_id = l.lead_source_id AND c.country = l.country AND c.region = l.region
+      AND c.time_zone = l.resolved_time_zone
   CROSS JOIN LATERAL (
     SELECT width_bucket(l.e_attempt, c.begins) AS i_attempt, width_bucket(l.e_submit, c.begins) AS i_submit
   ) AS w
@@ -197,20 +203,22 @@ def business_mean(attempted: QuerySet) -> float | None:
     groups = calendar_groups(attempted)
     if not groups:
         return None
-    columns = ("lead_source_id", "country", "resolved_time_zone", "submitted_at", "first_attempt_at")
+    columns = ("lead_source_id", "country", "region", "resolved_time_zone", "submitted_at", "first_attempt_at")
     if not is_postgresql(attempted):
-        by_key = {(g.lead_source_id, g.country, g.time_zone): g.open_time for g in groups}
+        by_key = {(g.lead_source_id, g.country, g.region, g.time_zone): g.open_time for g in groups}
         total, count = 0.0, 0
-        for source_id, country, tz_name, submitted_at, first_attempt_at in attempted.values_list(*columns).iterator():
-            total += by_key[(source_id, country, tz_name)].between(submitted_at, first_attempt_at)
+        for source_id, country, region, tz_name, submitted_at, first_attempt_at in attempted.values_list(
+            *columns
+        ).iterator():
+            total += by_key[(source_id, country, region, tz_name)].between(submitted_at, first_attempt_at)
             count += 1
         return total / count if count else None
     leads_sql, leads_params = attempted.order_by().values(*columns).query.sql_with_params()
     values, params = [], []
     for group in groups:
-        values.append("(%s::bigint, %s::varchar, %s::varchar, %s::float8[], %s::float8[], %s::float8[])")
+        values.append("(%s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::float8[], %s::float8[], %s::float8[])")
         times = group.open_time
-        params += [group.lead_source_id, group.country, group.time_zone]
+        params += [group.lead_source_id, group.country, group.region, group.time_zone]
         params += [list(times.begins), list(times.ends), list(times.before)]
     sql = _SQL.format(leads=leads_sql, values=", ".join(values))
     with connections[attempted.db].cursor() as cursor:

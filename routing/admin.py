@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 
 from routing.dry_run import DryRunForm
 from routing.models import (
@@ -16,6 +17,7 @@ from routing.models import (
     NamedAccount,
     OnCallShift,
     RepProfile,
+    RepStatusChange,
     RoutingRule,
     Team,
     Territory,
@@ -36,7 +38,7 @@ class ClosedDayInline(admin.TabularInline):
 
 @admin.register(BusinessSchedule)
 class BusinessScheduleAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "observe_public_holidays", "is_default"]
+    list_display = ["name", "time_zone", "observe_public_holidays", "holiday_subdivisions", "is_default"]
     list_filter = ["observe_public_holidays", "is_default"]
     search_fields = ["name", "time_zone"]
     inlines = [WeeklyHoursInline, ClosedDayInline]
@@ -82,6 +84,14 @@ class RepProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["status_changed_at"]
     inlines = [WorkingHoursInline, LeaveInline]
+
+    def save_model(self, request, obj, form, change):
+        """A status set here is a status change like any other: timed and kept in the history."""
+        if "status" in form.changed_data:
+            obj.status_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        if "status" in form.changed_data or not change:
+            RepStatusChange.objects.create(user=obj.user, status=obj.status, at=obj.status_changed_at)
 
 
 @admin.register(Territory)

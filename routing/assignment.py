@@ -23,6 +23,7 @@ from routing.models import (
     Offer,
     RepProfile,
     RepStatus,
+    RepStatusChange,
     RotationCount,
     RoutingRule,
     Strategy,
@@ -233,6 +234,7 @@ def set_rep_status(user, status: str) -> RepProfile:
             profile.status = status
             profile.status_changed_at = timezone.now()
             profile.save(update_fields=["status", "status_changed_at"])
+            RepStatusChange.objects.create(user=user, status=status, at=profile.status_changed_at)
             events.emit(events.REP_STATUS_CHANGED, profile=profile)  # the managers' live board
             if status == RepStatus.AVAILABLE:
                 team_ids = list(Team.objects.filter(members=user).values_list("pk", flat=True))

@@ -119,14 +119,14 @@ def _recent_response_seconds(user_ids: list[int], at: datetime) -> dict[int, flo
     return {row["owner_id"]: row["mean"].total_seconds() for row in rows if row["mean"] is not None}
 
 
-def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime, cursor: int | None) -> RepSnapshot:
-    counts = dict(RotationCount.objects.filter(rule=rule).values_list("user_id", "assigned"))
+def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime, cursor: int | None, state) -> RepSnapshot:
+    counts = state.rotation_counts(rule)
     if rule.strategy == Strategy.WEIGHTED:
         return strategies.weighted(eligible, counts)
     if rule.strategy == Strategy.LEAST_LOADED:
         return strategies.least_loaded(eligible, counts)
     if rule.strategy == Strategy.BEST_PERFORMER:
-        return strategies.best_performer(eligible, _recent_response_seconds([rep.user_id for rep in eligible], at))
+        return strategies.best_performer(eligible, state.response_seconds([rep.user_id for rep in eligible], at))
     return strategies.round_robin(eligible, cursor)
 
 
@@ -153,13 +153,13 @@ def _assess(reps: list[RepSnapshot], lead: Lead, at: datetime, exclude: set[int]
             rep.reasons.append("already had this lead and did not call in time")
 
 
-def _on_call(rule: RoutingRule, lead: Lead, at: datetime, exclude: set[int]) -> tuple[RepSnapshot | None, list]:
+def _on_call(rule: RoutingRule, lead: Lead, at: datetime, exclude: set[int], state) -> tuple[RepSnapshot | None, list]:
     shifts = [
         shift
-        for shift in OnCallShift.objects.covering(at).filter(team_id=rule.team_id).order_by("role", "starts_at")
+        for shift in state.on_call_shifts(rule.team_id, at)
         if shift.covers(source=lead.source, temperature=lead.temperature)
     ]
-    reps = {rep.user_id: rep for rep in load_reps([shift.user_id for shift in shifts], at)}
+    reps = {rep.user_id: rep for rep in state.load_reps([shift.user_id for shift in shifts], at)}
     rows = []
     for shift in sorted(shifts, key=lambda s: s.role != OnCallRole.PRIMARY):
         rep = reps.get(shift.user_id)
@@ -206,19 +206,58 @@ def _finish(decision: Decision, tried: list, reps: list[RepSnapshot], at: dateti
     return decision
 
 
-def decide(lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozenset(), lock: bool = False) -> Decision:
+class LiveState:
+    """Where decide() reads routing's configuration and state by default: the configuration
+    cache and the database. The what-if replay (whatif/replay.py) passes its own, as of
+    each lead's arrival, so it runs this same code without reading or writing rows."""
+
+    def routing_rules(self) -> list:
+        return config.routing_rules()  # cached for a few seconds; rotation state is read apart
+
+    def load_reps(self, user_ids: list[int], at: datetime) -> list[RepSnapshot]:
+        return load_reps(user_ids, at)
+
+    def rotation_cursor(self, rule: RoutingRule, *, lock: bool) -> int | None:
+        if lock:
+            # Serialise decisions per rule, so rotation state and counts stay consistent.
+            return RoutingRule.objects.select_for_update().values_list("rotation_cursor", flat=True).get(pk=rule.pk)
+        if rule.strategy == Strategy.ROUND_ROBIN:
+            return RoutingRule.objects.values_list("rotation_cursor", flat=True).get(pk=rule.pk)
+        return None
+
+    def rotation_counts(self, rule: RoutingRule) -> dict[int, int]:
+        return dict(RotationCount.objects.filter(rule=rule).values_list("user_id", "assigned"))
+
+    def response_seconds(self, user_ids: list[int], at: datetime) -> dict[int, float]:
+        return _recent_response_seconds(user_ids, at)
+
+    def account_owner(self, lead: Lead) -> tuple[int | None, str]:
+        return _account_owner_id(lead)
+
+    def on_call_shifts(self, team_id: int, at: datetime) -> list[OnCallShift]:
+        return list(OnCallShift.objects.covering(at).filter(team_id=team_id).order_by("role", "starts_at"))
+
+
+LIVE = LiveState()
+
+
+def decide(
+    lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozenset(), lock: bool = False, state=None
+) -> Decision:
     """Who should get this lead now, and why (changes nothing). With `lock`, the rules'
-    rotation rows are locked so the caller's writes stay fair under concurrency."""
+    rotation rows are locked so the caller's writes stay fair under concurrency. `state`
+    (default LIVE) is where the configuration and rotation state are read."""
     at = at or timezone.now()
+    state = state or LIVE
     tried: list[dict] = []
-    for rule in config.routing_rules():  # cached for a few seconds; rotation state is read below
+    for rule in state.routing_rules():
         reason = mismatch(rule, lead)
         if reason:
             tried.append({"rule": rule.name, "matched": False, "why": reason})
             continue
         if rule.strategy == Strategy.ACCOUNT_OWNER:
-            owner_id, why = _account_owner_id(lead)
-            reps = load_reps([owner_id], at) if owner_id else []
+            owner_id, why = state.account_owner(lead)
+            reps = state.load_reps([owner_id], at) if owner_id else []
             _assess(reps, lead, at, exclude)
             if reps and reps[0].eligible:
                 tried.append({"rule": rule.name, "matched": True, "why": why})
@@ -226,24 +265,19 @@ def decide(lead: Lead, at: datetime | None = None, *, exclude: set[int] = frozen
             detail = f"{why}: {reps[0].username} {', '.join(reps[0].reasons)}" if reps else "no account owner found"
             tried.append({"rule": rule.name, "matched": True, "why": f"{detail}; falling through"})
             continue
-        cursor = None
-        if lock:
-            # Serialise decisions per rule, so rotation state and counts stay consistent.
-            cursor = RoutingRule.objects.select_for_update().values_list("rotation_cursor", flat=True).get(pk=rule.pk)
-        elif rule.strategy == Strategy.ROUND_ROBIN:
-            cursor = RoutingRule.objects.values_list("rotation_cursor", flat=True).get(pk=rule.pk)
-        reps = load_reps(rule.pool_ids, at)
+        cursor = state.rotation_cursor(rule, lock=lock)
+        reps = state.load_reps(rule.pool_ids, at)
         _assess(reps, lead, at, exclude)
         eligible = [rep for rep in reps if rep.eligible]
         if eligible:
             tried.append({"rule": rule.name, "matched": True})
-            chosen = _pick(rule, eligible, at, cursor)
+            chosen = _pick(rule, eligible, at, cursor, state)
             return _finish(Decision(ASSIGNED, chosen.user_id, rule, rule.team_id), tried, reps, at)
         if rule.fallback == Fallback.NEXT_RULE:
             tried.append({"rule": rule.name, "matched": True, "why": "nobody eligible; trying the next rule"})
             continue
         tried.append({"rule": rule.name, "matched": True, "why": "nobody eligible"})
-        on_call, rows = _on_call(rule, lead, at, exclude) if rule.team_id else (None, [])
+        on_call, rows = _on_call(rule, lead, at, exclude, state) if rule.team_id else (None, [])
         if on_call:
             passed_over = [row for row in rows if row["rep"] != on_call.username]  # e.g. an away primary
             return _finish(

@@ -14,6 +14,7 @@ from django.utils.timezone import now
 from leadops import languages
 from leadops.timezones import validate_time_zone
 from leads.models import ChoiceListValidator
+from leads.sla import parse_holiday_area
 
 
 class Weekday(models.IntegerChoices):
@@ -26,6 +27,24 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+def validate_holiday_areas(value) -> None:
+    """A list of "CC-SUBDIVISION" the `holidays` package knows, at most one per country."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError('Give a list of country-state codes, e.g. ["MY-KUL", "MY-10"].')
+    errors, countries = [], set()
+    for area in value:
+        try:
+            country, _ = parse_holiday_area(area)
+        except ValueError as error:
+            errors.append(str(error))
+            continue
+        if country in countries:
+            errors.append(f"{area!r}: name one subdivision per country ({country} appears twice).")
+        countries.add(country)
+    if errors:
+        raise ValidationError(errors)
+
+
 class BusinessSchedule(models.Model):
     name = models.CharField(max_length=100, unique=True)
     time_zone = models.CharField(
@@ -34,7 +53,17 @@ class BusinessSchedule(models.Model):
         help_text="Used when a lead's own time zone is unknown; hours are read in the lead's zone.",
     )
     observe_public_holidays = models.BooleanField(
-        default=True, help_text="Skip the public holidays of the lead's country."
+        default=True,
+        help_text="Skip the public holidays of the lead's country (and of its state, see holiday subdivisions).",
+    )
+    holiday_subdivisions = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_holiday_areas],
+        help_text=(
+            'States whose public holidays count too, one per country, e.g. ["MY-KUL"] or ["MY-Selangor"], for '
+            "leads of that country whose region names no state (a Malaysian lead's own state comes first)."
+        ),
     )
     is_default = models.BooleanField(default=False, help_text="The schedule used when no other applies.")
 
@@ -187,6 +216,22 @@ class RepProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.status})"
+
+
+class RepStatusChange(models.Model):
+    """A rep's availability from `at` on (routing.assignment.set_rep_status writes one per
+    change): the recorded history the what-if replay (whatif/) reads reps' status from."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=10, choices=RepStatus.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"], name="rep_status_change_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class WorkingHours(models.Model):

@@ -12,6 +12,7 @@ INTAKE_FIELDS = [
     "email", "phone", "first_name", "last_name", "name", "company", "job_title", "website", "country", "region",
     "city", "postal_code", "timezone", "inquiry_type", "source", "product_interest", "message", "submitted_at",
     "external_id", "consent_email", "consent_sms", "utm_source", "utm_medium", "utm_campaign", "extra", "language",
+    "consent_whatsapp",
 ]  # fmt: skip
 
 

@@ -184,7 +184,7 @@ def test_the_worker_command_catches_up_in_burst_mode(
     "body, reason",
     [
         ({"email": "bot@mailinator.com"}, "junk: disposable email domain mailinator.com"),
-        ({"phone": "+1 646 555 0142"}, "no email and no SMS consent"),
+        ({"phone": "+1 646 555 0142"}, "no email and no SMS or WhatsApp consent"),
     ],
 )
 def test_it_skips_what_must_not_be_acknowledged(

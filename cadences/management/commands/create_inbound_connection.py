@@ -2,7 +2,8 @@
 
 Generic connections get a generated `whsec_` secret, printed once alone on the last line;
 Twilio connections take the account's auth token (from --auth-token or
-TWILIO_AUTH_TOKEN), which is stored and never printed."""
+TWILIO_AUTH_TOKEN), WhatsApp ones the Meta app's secret (--auth-token or
+WHATSAPP_APP_SECRET); both are stored and never printed."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--provider", required=True, choices=InboundProvider.values)
         parser.add_argument("--source", action="append", default=[], help="Lead source slug (repeatable).")
         parser.add_argument("--org-wide", action="store_true", help="Match senders against every lead.")
-        parser.add_argument("--auth-token", default="", help="Twilio: the account's auth token.")
+        parser.add_argument(
+            "--auth-token", default="", help="Twilio: the account's auth token; WhatsApp: the Meta app's secret."
+        )
 
     def handle(self, *args, name, provider, source, org_wide, auth_token, **options):
         name = name.strip()
@@ -39,12 +42,14 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown lead source(s): {', '.join(sorted(unknown))}.")
         if provider == InboundProvider.TWILIO:
             auth_token = auth_token or settings.TWILIO_AUTH_TOKEN
+        if provider == InboundProvider.WHATSAPP:
+            auth_token = auth_token or settings.WHATSAPP_APP_SECRET
         errors = check_connection(
             provider=provider, secret=auth_token, org_wide=org_wide, lead_sources=sources, adding=True
         )
         if errors:
             raise CommandError(" ".join(errors.values()))
-        secret = auth_token if provider == InboundProvider.TWILIO else new_generic_secret()
+        secret = auth_token if provider != InboundProvider.GENERIC else new_generic_secret()
         connection = InboundConnection.objects.create(
             name=name, slug=slug, provider=provider, secret=secret, org_wide=org_wide
         )
@@ -52,6 +57,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Inbound connection {name!r}: POST {webhook_url(connection)}")
         if provider == InboundProvider.TWILIO:
             self.stdout.write("Set it as the number's 'A message comes in' webhook (HTTP POST).")
+            return
+        if provider == InboundProvider.WHATSAPP:
+            self.stdout.write(
+                "Set it as the Meta app's WhatsApp webhook callback URL, with WHATSAPP_VERIFY_TOKEN as the verify "
+                "token, and subscribe to the 'messages' field."
+            )
             return
         self.stdout.write("Sign requests with this secret (Standard Webhooks). Store it now; it is not shown again:")
         self.stdout.write(secret)
