@@ -3,8 +3,9 @@
 A secret we only compare (Meta's verify token, a Google Ads key, a generic bearer key) is
 kept as its SHA-256: these are long random strings, so a fast hash is enough. A secret we
 must use (an app secret to compute an HMAC, a page access token to call the Graph API, a
-webhook signing secret) is encrypted with Fernet (AES-128-CBC + HMAC-SHA256) under the
-keys of LEADOPS_SECRETS_KEY; without that setting, a key derived from SECRET_KEY."""
+webhook signing secret) is encrypted by leadops.encryption (Fernet under the keys of
+LEADOPS_SECRETS_KEY; without that setting, a key derived from SECRET_KEY), which the
+mailbox app shares for mailbox passwords."""
 
 from __future__ import annotations
 
@@ -13,44 +14,9 @@ import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from leadops.encryption import SecretUnreadable, decrypt, encrypt  # noqa: F401 (integrations import them from here)
 
 WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix of every webhook secret, not a secret)
-_fernets: dict[tuple[str, ...], MultiFernet] = {}
-
-
-class SecretUnreadable(Exception):
-    """A stored secret cannot be decrypted with the configured keys (they changed)."""
-
-
-def _keys() -> tuple[str, ...]:
-    configured = tuple(key.strip() for key in settings.LEADOPS_SECRETS_KEY if key.strip())
-    if configured:
-        return configured
-    derived = hashlib.sha256(b"leadops-secrets:" + settings.SECRET_KEY.encode()).digest()
-    return (base64.urlsafe_b64encode(derived).decode(),)
-
-
-def _fernet() -> MultiFernet:
-    keys = _keys()
-    if keys not in _fernets:
-        _fernets.clear()
-        _fernets[keys] = MultiFernet([Fernet(key) for key in keys])
-    return _fernets[keys]
-
-
-def encrypt(raw: str) -> str:
-    return _fernet().encrypt(raw.encode("utf-8")).decode("ascii") if raw else ""
-
-
-def decrypt(token: str) -> str:
-    if not token:
-        return ""
-    try:
-        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, ValueError) as error:
-        raise SecretUnreadable("the secret was encrypted with another LEADOPS_SECRETS_KEY") from error
 
 
 def hash_secret(raw: str) -> str:

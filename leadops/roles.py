@@ -28,6 +28,8 @@ MANAGER_EDITS = {
     # right to retry or replay it (their admin pages add and edit nothing).
     "integrations": ["connection", "subscription", "remotefetch", "webhookdelivery"],
     "booking": ["bookingsettings", "calendarfeed"],
+    # A rep's mailbox (password write-only); "change" includes the "Sync now" action.
+    "mailboxes": ["mailbox"],
     "goals": ["goal", "reward"],
 }
 READ_ONLY = {

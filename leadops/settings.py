@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "integrations",
     "booking",
     "whatif",
+    "mailboxes",
     "pipeline",
     "workspace",
     "reports",
@@ -250,6 +251,16 @@ LEADOPS_BOOKING_URL = env.str("LEADOPS_BOOKING_URL", default="")
 LEADOPS_BOOKING_ENABLED = env.bool("LEADOPS_BOOKING_ENABLED", default=True)
 LEADOPS_BOOKING_LINK_DAYS = env.int("LEADOPS_BOOKING_LINK_DAYS", default=30)
 LEADOPS_FREEBUSY_TTL = env.int("LEADOPS_FREEBUSY_TTL", default=300)
+# Mailbox analytics (mailbox app): the sweeper syncs each connected mailbox over IMAP when
+# its last sync is older than LEADOPS_MAILBOX_SYNC_EVERY seconds; one run fetches headers in
+# batches of LEADOPS_MAILBOX_BATCH UIDs (progress committed after each) for at most
+# LEADOPS_MAILBOX_RUN_SECONDS, then the next sweep goes on where it stopped.
+# LEADOPS_IMAP_CA_FILE: extra CA certificates to trust (a private mail server's; tests).
+LEADOPS_MAILBOX_SYNC_EVERY = env.int("LEADOPS_MAILBOX_SYNC_EVERY", default=600)
+LEADOPS_MAILBOX_BATCH = env.int("LEADOPS_MAILBOX_BATCH", default=500)
+LEADOPS_MAILBOX_RUN_SECONDS = env.int("LEADOPS_MAILBOX_RUN_SECONDS", default=120)
+LEADOPS_IMAP_TIMEOUT = env.float("LEADOPS_IMAP_TIMEOUT", default=20.0)
+LEADOPS_IMAP_CA_FILE = env.str("LEADOPS_IMAP_CA_FILE", default="")
 # Goals (goals app): the lead's one-question survey, emailed a while after the first
 # connected call when enabled; its signed link expires after LEADOPS_LEAD_SURVEY_LINK_DAYS.
 LEADOPS_LEAD_SURVEY_ENABLED = env.bool("LEADOPS_LEAD_SURVEY_ENABLED", default=False)

@@ -1,7 +1,7 @@
 """The project's URLs: each app brings its own (leads: intake and forms; workspace: the
 rep's pages and lead API; reports: dashboards and metrics; cadences: inbound replies and
 unsubscribe; integrations: /hooks/; booking: the lead's booking page; goals: leaderboard and
-surveys; pipeline: /healthz)."""
+surveys; mailboxes: /mailbox/; pipeline: /healthz)."""
 
 import os
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("board.urls")),
     path("", include("integrations.urls")),
     path("", include("booking.urls")),
+    path("", include("mailboxes.urls")),
     path("", include("goals.urls")),
 ]
 

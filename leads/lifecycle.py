@@ -61,7 +61,8 @@ def log_attempt(
             lead=lead, number=number, channel=channel, outcome=outcome, at=at, by=by, note=note[:5000]
         )
         changed = ["updated_at"]
-        if lead.first_attempt_at is None:
+        # A touch recorded late (an email found by a mailbox sync) may be the earliest one.
+        if lead.first_attempt_at is None or at < lead.first_attempt_at:
             lead.first_attempt_at = at
             lead.reassign_due_at = None
             changed += ["first_attempt_at", "reassign_due_at"]

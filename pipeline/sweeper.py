@@ -7,7 +7,8 @@ LEADOPS_SWEEP_INTERVAL seconds; a Redis lock keeps several workers from sweeping
 (and a double sweep would only enqueue idempotent jobs twice). Each app sweeps its own
 pending work: acknowledgments and messages (leads), routing, escalation and offers not
 accepted in time (routing), due steps (cadences), pushes to the reps' devices (webpush),
-announced leads to fetch and webhooks to send (integrations), calendar feeds (booking).
+announced leads to fetch and webhooks to send (integrations), calendar feeds (booking),
+mailboxes to sync over IMAP (mailboxes).
 
 Apps above the pipeline add their own periodic work with `register()` from their
 AppConfig.ready() (goals: closing goal periods and awarding rewards, survey links); it
@@ -26,6 +27,7 @@ from cadences.sweeper import arm_upcoming as arm_cadence_ticks
 from cadences.sweeper import sweep as sweep_cadences
 from integrations.sweeper import sweep as sweep_integrations
 from leads.sweeper import sweep as sweep_leads
+from mailboxes.sweeper import sweep as sweep_mailboxes
 from notifications.alerts import sla_watch
 from routing.sweeper import sweep as sweep_routing
 from webpush.delivery import sweep as sweep_pushes
@@ -49,6 +51,7 @@ def sweep(now=None) -> dict[str, int]:
     counts.update(sweep_pushes(now))
     counts.update(sweep_integrations(now))
     counts.update(sweep_booking(now))
+    counts.update(sweep_mailboxes(now))
     for task in _registered:
         try:
             counts.update(task(now))

@@ -19,6 +19,7 @@ from goals.survey import survey_token
 from integrations.models import Connection
 from leadops.booking_links import booking_token
 from leads.models import LeadSource
+from mailboxes.models import Mailbox
 from routing.models import RoutingRule
 from tests.workspace_kit import api_token, make_lead, make_team
 
@@ -84,6 +85,13 @@ MATRIX = [
      (LOGIN, DONE, 404, DONE, 403)),
     ("lead page: mark attendance", "POST", "/leads/{lead}/meetings/{meeting}/attendance/", None,
      (LOGIN, DONE, 404, DONE, 403)),
+    # Mailbox analytics: a rep sees their own figures; managers and leadership anyone's.
+    ("mailbox figures", "GET", "/mailbox/", None, (LOGIN, 200, 200, 200, 200)),
+    ("mailbox figures of a rep", "GET", "/mailbox/?rep={rep}", None, (LOGIN, 200, 404, 200, 200)),
+    ("connect my mailbox", "GET", "/mailbox/connect/", None, (LOGIN, 200, 200, 200, 200)),
+    ("mailbox: sync now", "POST", "/mailbox/{mailbox}/sync/", None, (LOGIN, DONE, 404, DONE, 404)),
+    ("mailbox: disconnect", "POST", "/mailbox/{mailbox}/disconnect/", None, (LOGIN, DONE, 404, DONE, 404)),
+    ("admin: mailboxes", "GET", "/admin/mailboxes/mailbox/", None, (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
     # Goals: the leaderboard for everyone signed in, the goals in the admin for managers, the
     # lead's survey page behind its signed link.
     ("leaderboard", "GET", "/goals/leaderboard/", None, (LOGIN, 200, 200, 200, 200)),
@@ -111,7 +119,10 @@ def world(rep, manager):
     connection = Connection(name="Partner feed", slug="partner-feed", provider="generic", lead_source=partner)
     connection.set_secret("signing_secret", "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQ=")
     connection.save()
+    mailbox = Mailbox.objects.create(owner=rep, host="imap.example.com", username="rep@example.com", password="x")
     return {
+        "rep": rep.pk,
+        "mailbox": mailbox.pk,
         "lead": lead.pk,
         "rule": rule.pk,
         "team": team.pk,
@@ -151,7 +162,7 @@ def test_the_permission_matrix(request, world, persona, method, url, body, expec
         assert response["Location"].startswith(login), response["Location"]
         return
     assert response.status_code == expected, response.content[:300]
-    if expected == DONE and "/board/" not in url:
+    if expected == DONE and "/board/" not in url and not url.startswith("/mailbox/"):
         assert response["Location"].startswith(f"/leads/{world['lead']}/"), response["Location"]
     if api and expected >= 400:
         assert response["Content-Type"] == "application/json"
