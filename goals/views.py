@@ -11,13 +11,14 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from goals import feedback, progress
 from goals.models import Award, LeadSurveyAnswer, RepSurveyAnswer
 from goals.survey import read_survey_token
+from leadops.languages import URL_PARAMETER, normalize
 from leadops.pages import render_in_viewer_zone
 from leadops.roles import REPS, in_group
 from leads.models import Lead
@@ -95,6 +96,11 @@ def lead_survey(request: HttpRequest, token: str) -> HttpResponse:
         lead = lead_for(token)
     except LinkProblem as problem:
         return render(request, "goals/lead_survey.html", {"problem": problem}, status=problem.status)
+    with translation.override(normalize(request.GET.get(URL_PARAMETER, "")) or lead.language or "en"):
+        return _answer_page(request, lead)  # in the lead's language unless the link asks for another
+
+
+def _answer_page(request: HttpRequest, lead: Lead) -> HttpResponse:
     context = {"lead": lead, "company_name": settings.LEADOPS_COMPANY_NAME}
     if LeadSurveyAnswer.objects.filter(lead=lead).exists():
         return render(request, "goals/lead_survey.html", context | {"answered": True}, status=409 if
