@@ -136,3 +136,16 @@ def test_it_shows_leadership_the_goals_panel_in_their_language(leader, rep, othe
     html = client.get("/dashboard/").content.decode()
     for text in ("Sasaran periode ini", "Umpan balik", "Prospek: “Seberapa cepat kami menghubungi Anda kembali?”"):
         assert text in html, text
+
+
+@pytest.mark.parametrize(("language", "overdue"), [("ms", "lewat %(time)s"), ("id", "terlambat %(time)s")])
+def test_it_gives_the_pages_scripts_their_text_in_the_pages_language(rep, language, overdue):
+    RepProfile.objects.create(user=rep, language=language)
+    client = signed_in(rep)
+    html = client.get("/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<script src="/jsi18n/?lang={language}"></script>' in html  # a script file: CSP allows no inline one
+    catalog = client.get(f"/jsi18n/?lang={language}")
+    assert catalog.status_code == 200 and "javascript" in catalog["Content-Type"]
+    assert f'"overdue %(time)s": "{overdue}"' in catalog.content.decode()
+    english = Client().get("/jsi18n/?lang=en").content.decode()
+    assert "overdue %(time)s" not in english and "gettext" in english  # English: the scripts' own text
