@@ -160,7 +160,7 @@
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
         .then(function (counts) {
-          var at = { time: new Date(counts.at).toLocaleTimeString() };
+          var at = { time: new Date(counts.at).toLocaleTimeString(document.documentElement.lang || []) };
           document.getElementById("breached-count").textContent = counts.breached.toLocaleString();
           document.getElementById("due-soon-count").textContent = counts.due_soon.toLocaleString();
           document.getElementById("breach-updated").textContent = live ? _("live · updated %(time)s", at) : _("updated %(time)s", at);

@@ -218,7 +218,7 @@
   function meetingTime(event) {
     var start = event.meeting && event.meeting.starts_at ? new Date(event.meeting.starts_at) : null;
     if (!start || isNaN(start.getTime())) { return ""; }
-    return " · " + start.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    return " · " + start.toLocaleString(document.documentElement.lang || [], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   }
 
   function alertIfMine(event) {
