@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django import forms
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from goals import measure
 from goals.models import LeadAnswer, LeadSurveyAnswer, RepSurveyAnswer, SlowDown
@@ -20,21 +21,27 @@ def month_of(now: datetime) -> date:
 
 class RepSurveyForm(forms.Form):
     reasons = forms.MultipleChoiceField(
-        choices=SlowDown.choices, widget=forms.CheckboxSelectMultiple, label="What slows you down?",
-        error_messages={"required": "Tick at least one thing that slows you down."},
+        choices=SlowDown.choices, widget=forms.CheckboxSelectMultiple, label=_("What slows you down?"),
+        error_messages={"required": _("Tick at least one thing that slows you down.")},
     )  # fmt: skip
     comment = forms.CharField(
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), label="Anything to add? (optional)"
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Anything to add? (optional)"),
     )
 
 
 class LeadSurveyForm(forms.Form):
     answer = forms.ChoiceField(
-        choices=LeadAnswer.choices, widget=forms.RadioSelect, label="How quickly did we get back to you?",
-        error_messages={"required": "Choose one answer.", "invalid_choice": "Choose one of the answers shown."},
+        choices=LeadAnswer.choices, widget=forms.RadioSelect, label=_("How quickly did we get back to you?"),
+        error_messages={"required": _("Choose one answer."), "invalid_choice": _("Choose one of the answers shown.")},
     )  # fmt: skip
     comment = forms.CharField(
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), label="Anything to add? (optional)"
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Anything to add? (optional)"),
     )
 
 

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from goals.models import Goal, Metric, Period
 from leads.models import Lead
@@ -131,9 +133,9 @@ def team_figure(goal: Goal, first: date, end: date | datetime, now: datetime) ->
 # --- how people read them -----------------------------------------------------------------------
 
 METRIC_NAMES = {
-    Metric.MEDIAN_RESPONSE: "median time to first response",
-    Metric.WITHIN_SLA: "leads first contacted within SLA",
-    Metric.ATTEMPTS_48H: "attempts per lead in the first 48 h",
+    Metric.MEDIAN_RESPONSE: _("median time to first response"),
+    Metric.WITHIN_SLA: _("leads first contacted within SLA"),
+    Metric.ATTEMPTS_48H: _("attempts per lead in the first 48 h"),
 }
 
 
@@ -157,7 +159,7 @@ def target_text(goal: Goal) -> str:
         return "≤ " + metrics.human_duration(target * 60)
     if goal.metric == Metric.WITHIN_SLA:
         return f"≥ {target:g}%"
-    return f"≥ {target:g} per lead"
+    return gettext("≥ %(target)s per lead") % {"target": f"{target:g}"}
 
 
 def progress_share(goal: Goal, value: float | None) -> float:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from leadops.timezones import zone
 
@@ -180,9 +181,9 @@ class Award(models.Model):
 
 
 class LeadAnswer(models.TextChoices):
-    FASTER = "faster", "Faster than I expected"
-    EXPECTED = "expected", "About when I expected"
-    SLOWER = "slower", "Slower than I expected"
+    FASTER = "faster", _("Faster than I expected")
+    EXPECTED = "expected", _("About when I expected")
+    SLOWER = "slower", _("Slower than I expected")
 
 
 class LeadSurveyAnswer(models.Model):
@@ -199,13 +200,13 @@ class LeadSurveyAnswer(models.Model):
 
 
 class SlowDown(models.TextChoices):
-    TOO_MANY = "too_many", "Too many leads at once"
-    BAD_DATA = "bad_data", "Wrong numbers or missing details"
-    TOOLS = "tools", "Switching between tools"
-    WAITING = "waiting", "Waiting for answers from others"
-    MEETINGS = "meetings", "Meetings and admin work"
-    OFF_HOURS = "off_hours", "Leads arriving outside my hours"
-    OTHER = "other", "Something else"
+    TOO_MANY = "too_many", _("Too many leads at once")
+    BAD_DATA = "bad_data", _("Wrong numbers or missing details")
+    TOOLS = "tools", _("Switching between tools")
+    WAITING = "waiting", _("Waiting for answers from others")
+    MEETINGS = "meetings", _("Meetings and admin work")
+    OFF_HOURS = "off_hours", _("Leads arriving outside my hours")
+    OTHER = "other", _("Something else")
 
 
 class RepSurveyAnswer(models.Model):

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from goals import measure
 from goals.models import Award, Goal, GoalResult, Privacy, Span
@@ -20,7 +21,7 @@ from leadops.roles import sees_all_leads
 from routing.models import Team
 
 STREAK_DAYS = 62  # a streak counts back over at most this many recorded days
-HIDDEN_NAME = "Hidden"
+HIDDEN_NAME = _("Hidden")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from cadences.models import OptOut
 from goals.models import LeadSurveyAnswer
@@ -74,10 +75,12 @@ def send_due_surveys(now: datetime) -> int:
             "company_name": settings.LEADOPS_COMPANY_NAME,
             "rep_name": (lead.owner.get_full_name() or lead.owner.get_username()) if lead.owner else "",
         }
+        with translation.override(lead.language or "en"):  # the lead's language, as their other emails
+            subject = render_to_string("goals/lead_survey_subject.txt", context).strip()
+            body = render_to_string("goals/lead_survey_email.txt", context).strip() + "\n"
         message = queue_message(
             lead, dedupe_key=f"{PURPOSE}:{lead.pk}", purpose=PURPOSE, channel="email", recipient=lead.email,
-            subject=render_to_string("goals/lead_survey_subject.txt", context).strip(),
-            body=render_to_string("goals/lead_survey_email.txt", context).strip() + "\n",
+            subject=subject, body=body,
         )  # fmt: skip
         sent += message is not None
     return sent

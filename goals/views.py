@@ -11,12 +11,14 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from goals import feedback, progress
 from goals.models import Award, LeadSurveyAnswer, RepSurveyAnswer
 from goals.survey import read_survey_token
+from leadops.languages import URL_PARAMETER, normalize
 from leadops.pages import render_in_viewer_zone
 from leadops.roles import REPS, in_group
 from leads.models import Lead
@@ -54,9 +56,9 @@ def rep_survey(request: HttpRequest) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )  # fmt: skip
     except IntegrityError:
-        messages.info(request, "You already answered this month's survey: thank you.")
+        messages.info(request, _("You already answered this month's survey: thank you."))
     else:
-        messages.success(request, "Thank you: your answer goes to your managers without your name.")
+        messages.success(request, _("Thank you: your answer goes to your managers without your name."))
     return redirect("workspace-stats")
 
 
@@ -79,12 +81,12 @@ def lead_for(token: str) -> Lead:
     try:
         lead_id = read_survey_token(token)
     except signing.SignatureExpired as error:
-        raise LinkProblem(410, "This survey link has expired", "Thank you all the same.") from error
+        raise LinkProblem(410, _("This survey link has expired"), _("Thank you all the same.")) from error
     except signing.BadSignature as error:
-        raise LinkProblem(404, "This survey link is not valid", "Please check the link in your email.") from error
+        raise LinkProblem(404, _("This survey link is not valid"), _("Please check the link in your email.")) from error
     lead = Lead.objects.filter(pk=lead_id, junk=False).select_related("owner").first()
     if lead is None:
-        raise LinkProblem(404, "This survey link is not valid", "Please check the link in your email.")
+        raise LinkProblem(404, _("This survey link is not valid"), _("Please check the link in your email."))
     return lead
 
 
@@ -94,6 +96,11 @@ def lead_survey(request: HttpRequest, token: str) -> HttpResponse:
         lead = lead_for(token)
     except LinkProblem as problem:
         return render(request, "goals/lead_survey.html", {"problem": problem}, status=problem.status)
+    with translation.override(normalize(request.GET.get(URL_PARAMETER, "")) or lead.language or "en"):
+        return _answer_page(request, lead)  # in the lead's language unless the link asks for another
+
+
+def _answer_page(request: HttpRequest, lead: Lead) -> HttpResponse:
     context = {"lead": lead, "company_name": settings.LEADOPS_COMPANY_NAME}
     if LeadSurveyAnswer.objects.filter(lead=lead).exists():
         return render(request, "goals/lead_survey.html", context | {"answered": True}, status=409 if

@@ -7,6 +7,7 @@ import os
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
 from leadops.accounts import PublicLinkPasswordResetView
@@ -22,6 +23,7 @@ urlpatterns = [
     path("accounts/password_reset/", PublicLinkPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),  # sign in, out, password reset
     path("language/", switch_language, name="switch-language"),  # the switcher (README "Languages")
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # the scripts' text (djangojs)
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("leads.urls")),
     path("", include("workspace.urls")),

@@ -5,6 +5,7 @@ unreachable server or a missing folder is a form error, not a later surprise."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from leadops.encryption import SecretUnreadable, decrypt, encrypt
 from mailboxes.imap import ImapFailure, ImapSession
@@ -14,30 +15,45 @@ from mailboxes.models import Mailbox, Security
 class MailboxForm(forms.ModelForm):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False), required=False, strip=False,
-        help_text="The password or an app password (Gmail, Microsoft 365). Stored encrypted, never shown again; "
-        "leave empty to keep the stored one.",
+        label=_("Password"),
+        help_text=_("The password or an app password (Gmail, Microsoft 365). Stored encrypted, never shown again; "
+        "leave empty to keep the stored one."),
     )  # fmt: skip
 
     class Meta:
         model = Mailbox
         fields = ["host", "port", "security", "username", "password", "inbox_folder", "sent_folder", "addresses"]
+        labels = {
+            "host": _("Host"), "port": _("Port"), "security": _("Security"), "username": _("Username"),
+            "inbox_folder": _("Inbox folder"), "sent_folder": _("Sent folder"), "addresses": _("Addresses"),
+        }  # fmt: skip
+        help_texts = {
+            "host": _("The IMAP server, e.g. imap.gmail.com."),
+            "username": _("The IMAP login, usually the email address."),
+            "sent_folder": _('Gmail: "[Gmail]/Sent Mail".'),
+            "addresses": _(
+                "Other addresses the rep sends from, comma-separated (the login and the user's email count already)."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             self.fields["password"].required = True
-            self.fields["password"].help_text = "The password or an app password. Stored encrypted, never shown again."
+            self.fields["password"].help_text = _(
+                "The password or an app password. Stored encrypted, never shown again."
+            )
 
     def clean_host(self) -> str:
         host = self.cleaned_data["host"].strip()
         if not host or any(character in host for character in " /:@"):
-            raise forms.ValidationError("Give the server's name only, e.g. imap.example.com.")
+            raise forms.ValidationError(_("Give the server's name only, e.g. imap.example.com."))
         return host
 
     def clean_port(self) -> int:
         port = self.cleaned_data["port"]
         if not 1 <= port <= 65535:
-            raise forms.ValidationError("A port is between 1 and 65535.")
+            raise forms.ValidationError(_("A port is between 1 and 65535."))
         return port
 
     def clean(self):
@@ -49,7 +65,7 @@ class MailboxForm(forms.ModelForm):
             try:
                 password = decrypt(self.instance.password)
             except SecretUnreadable:
-                self.add_error("password", "The stored password cannot be read any more: enter it again.")
+                self.add_error("password", _("The stored password cannot be read any more: enter it again."))
                 return data
         try:
             with ImapSession(

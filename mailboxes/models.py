@@ -9,20 +9,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 
 class Security(models.TextChoices):
-    TLS = "tls", "TLS (implicit, usually port 993)"
-    STARTTLS = "starttls", "STARTTLS (usually port 143)"
-    NONE = "none", "None: plain text (local test servers only)"
+    TLS = "tls", _("TLS (implicit, usually port 993)")
+    STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+    NONE = "none", _("None: plain text (local test servers only)")
 
 
 class SyncState(models.TextChoices):
-    NEVER = "never", "Not synced yet"
-    SYNCING = "syncing", "Syncing"
-    PARTIAL = "partial", "Partly synced (goes on at the next sweep)"
-    OK = "ok", "Synced"
-    FAILED = "failed", "Failed"
+    NEVER = "never", _("Not synced yet")
+    SYNCING = "syncing", _("Syncing")
+    PARTIAL = "partial", _("Partly synced (goes on at the next sweep)")
+    OK = "ok", _("Synced")
+    FAILED = "failed", _("Failed")
 
 
 class FolderRole(models.TextChoices):

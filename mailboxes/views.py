@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadops.pages import render_in_viewer_zone
@@ -22,6 +24,8 @@ from mailboxes.forms import MailboxForm
 from mailboxes.models import Mailbox
 from mailboxes.sync import request_sync
 from routing.models import Team
+
+WEEKDAY_NAMES = [WEEKDAYS_ABBR[number] for number in range(7)]  # Django's own Mon..Sun, translated
 
 PERIODS = (7, 30, 90)
 
@@ -62,7 +66,7 @@ def _card(result) -> dict:
         "sent_per_day": f"{result.sent_per_day:.1f}", "received_per_day": f"{result.received_per_day:.1f}",
         "threads": result.threads,
         "thread_length": "—" if result.average_thread_length is None else f"{result.average_thread_length:.1f}",
-        "busiest": busiest(result),
+        "busiest": _busiest(result),
     }  # fmt: skip
 
 
@@ -70,8 +74,16 @@ def _heat_rows(result) -> list[dict]:
     top = result.heat_max or 1
     return [
         {"day": day, "cells": [{"n": n, "alpha": round(n / top, 2), "hour": hour} for hour, n in enumerate(row)]}
-        for day, row in zip(WEEKDAYS, result.heat, strict=True)
+        for day, row in zip(WEEKDAY_NAMES, result.heat, strict=True)
     ]
+
+
+def _busiest(result) -> dict:
+    """The busiest weekday (its short name in the page's language) and hour of day."""
+    found = busiest(result)
+    if found["weekday"] is not None:
+        found["weekday"] = WEEKDAY_NAMES[WEEKDAYS.index(found["weekday"])]
+    return found
 
 
 @login_required
@@ -86,23 +98,24 @@ def mailbox_stats(request: HttpRequest) -> HttpResponse:
     teams = list(Team.objects.order_by("name")) if manager_view else list(Team.objects.filter(members=user))
     rep_id, team_id = _number(request.GET.get("rep")), _number(request.GET.get("team"))
     if not manager_view and rep_id not in (None, user.pk):
-        raise Http404("You can see your own mailbox figures only.")
+        raise Http404(_("You can see your own mailbox figures only."))
     if team_id is not None and team_id not in {team.pk for team in teams}:
-        raise Http404("No such team.")
+        raise Http404(_("No such team."))
 
     all_mailboxes = Mailbox.objects.select_related("owner").order_by("owner__username", "pk")
     if team_id is not None:
         team = next(team for team in teams if team.pk == team_id)
         scope = list(all_mailboxes.filter(owner__in=team.members.all()))
-        title = f"Team {team.name}"
+        title = _("Team %(name)s") % {"name": team.name}
     elif rep_id is not None or not manager_view:
         owner = get_object_or_404(get_user_model(), pk=rep_id) if rep_id else user
         scope = list(all_mailboxes.filter(owner=owner))
-        title = "My mailbox" if owner == user else f"{owner.get_full_name() or owner.get_username()}'s mailbox"
+        name = owner.get_full_name() or owner.get_username()
+        title = _("My mailbox") if owner == user else _("%(name)s's mailbox") % {"name": name}
         team = None
     else:
         scope = list(all_mailboxes)
-        title, team = "All connected mailboxes", None
+        title, team = _("All connected mailboxes"), None
 
     by_owner: dict[int, list[Mailbox]] = {}
     for mailbox in scope:
@@ -135,7 +148,9 @@ def mailbox_connect(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             saved = form.save()
             request_sync(saved)
-            messages.success(request, "The login worked. Your mailbox is syncing; figures appear in a minute or two.")
+            messages.success(
+                request, _("The login worked. Your mailbox is syncing; figures appear in a minute or two.")
+            )
             return redirect("mailbox-stats")
     status = 400 if form.errors else 200
     return render_in_viewer_zone(request, "mailboxes/connect.html", {"form": form, "mailbox": mailbox}, status)
@@ -144,7 +159,7 @@ def mailbox_connect(request: HttpRequest) -> HttpResponse:
 def _own_or_managed(request: HttpRequest, pk: int) -> Mailbox:
     mailbox = get_object_or_404(Mailbox, pk=pk)
     if mailbox.owner_id != request.user.pk and not is_manager(request.user):
-        raise Http404("No such mailbox.")
+        raise Http404(_("No such mailbox."))
     return mailbox
 
 
@@ -153,10 +168,10 @@ def _own_or_managed(request: HttpRequest, pk: int) -> Mailbox:
 def mailbox_sync(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _own_or_managed(request, pk)
     if not mailbox.active:
-        messages.error(request, "This mailbox is switched off; a manager can switch it on in the admin.")
+        messages.error(request, _("This mailbox is switched off; a manager can switch it on in the admin."))
     else:
         request_sync(mailbox)
-        messages.success(request, "Asked the worker to sync now; the status below updates when it is done.")
+        messages.success(request, _("Asked the worker to sync now; the status below updates when it is done."))
     return redirect("mailbox-stats")
 
 
@@ -165,5 +180,5 @@ def mailbox_sync(request: HttpRequest, pk: int) -> HttpResponse:
 def mailbox_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _own_or_managed(request, pk)
     mailbox.delete()
-    messages.success(request, "Mailbox disconnected: its password and stored headers are deleted.")
+    messages.success(request, _("Mailbox disconnected: its password and stored headers are deleted."))
     return redirect("mailbox-stats")

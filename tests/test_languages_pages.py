@@ -3,11 +3,17 @@ rep's saved language, the switcher, the cookie and Accept-Language (README "Lang
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from goals.models import Award, Goal, Reward
+from leadops.encryption import encrypt
+from mailboxes.models import Mailbox
 from routing.models import RepProfile
-from tests.workspace_kit import make_lead
+from tests.workspace_kit import make_lead, make_team
 
 QUEUE = {"en": ["My queue", "Due now", "Time left"], "ms": ["Baris gilir saya", "Perlu sekarang", "Masa berbaki"],
          "id": ["Antrean saya", "Jatuh tempo sekarang", "Sisa waktu"]}  # fmt: skip
@@ -60,3 +66,86 @@ def test_it_shows_leadership_the_dashboard_and_roi_page_in_their_language(leader
     assert ROI[language] in client.get("/dashboard/roi/").content.decode()
     by_browser = signed_in(leader).get("/dashboard/", HTTP_ACCEPT_LANGUAGE=f"{language}-XX").content.decode()
     assert DASHBOARD[language][0] in by_browser
+
+
+# --- goals and mailbox analytics (issue: those pages were English only) ----------------------
+
+GOALS = {"ms": ["Matlamat saya", "minggu ini sejak", "rentetan 0 hari", "Ganjaran saya:",
+                "Soalan bulanan: apa yang melambatkan anda?", "Terlalu banyak prospek serentak"],
+         "id": ["Sasaran saya", "minggu ini sejak", "rentetan 0 hari", "Hadiah saya:",
+                "Pertanyaan bulanan: apa yang memperlambat Anda?", "Terlalu banyak prospek sekaligus"]}  # fmt: skip
+BOARD = {"ms": ["Papan pendahulu", "Masa median hingga respons pertama", "Sasaran cepat", "sasaran ≤ 5m 00s",
+                "Ganjaran yang diberi", "seorang wakil jualan"],
+         "id": ["Peringkat", "Waktu median hingga respons pertama", "Sasaran cepat", "target ≤ 5m 00s",
+                "Hadiah yang diberikan", "seorang sales"]}  # fmt: skip
+MAILBOX = {"ms": ["Peti mel saya: masa balasan dan aktiviti", "Masa balasan (waktu perniagaan)", "Belum disegerakkan",
+                  "Segerakkan sekarang", "Jam dan hari paling sibuk", "30 hari terakhir"],
+           "id": ["Kotak surat saya: waktu balasan dan aktivitas", "Waktu balasan (jam kerja)", "Belum disinkronkan",
+                  "Sinkronkan sekarang", "Jam dan hari tersibuk", "30 hari terakhir"]}  # fmt: skip
+ENGLISH = ["My goals", "Leaderboard</h1>", "reply times and activity", "Reply time (business hours)", "Sync now"]
+
+
+def a_goal_with_a_reward_given(rep, other_rep):
+    reward = Reward.objects.create(name="Kilat", badge="⚡")
+    team = make_team("East", members=[rep, other_rep])
+    goal = Goal.objects.create(name="Sasaran cepat", metric="median_response", target=5, period="week", team=team,
+                               minimum_leads=1, privacy="ranks", reward=reward)  # fmt: skip
+    start = timezone.localdate() - timedelta(days=14)
+    Award.objects.create(goal=goal, reward=reward, rep=other_rep, period_start=start,
+                         period_end=start + timedelta(days=7), value=120)  # fmt: skip
+    Award.objects.create(goal=goal, reward=reward, rep=rep, period_start=start - timedelta(days=7), period_end=start,
+                         value=100, seen_at=timezone.now())  # fmt: skip
+    return goal
+
+
+@pytest.mark.parametrize("language", ["ms", "id"])
+def test_it_shows_the_rep_their_goals_and_the_leaderboard_in_their_language(rep, other_rep, language):
+    RepProfile.objects.create(user=rep, language=language)
+    a_goal_with_a_reward_given(rep, other_rep)
+    client = signed_in(rep)
+    stats = client.get("/queue/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for text in GOALS[language]:
+        assert text in stats, (language, text)
+    board = client.get("/goals/leaderboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for text in BOARD[language]:
+        assert text in board, (language, text)
+    assert not [text for text in ENGLISH[:2] if text in stats + board]
+
+
+@pytest.mark.parametrize("language", ["ms", "id"])
+def test_it_shows_the_rep_their_mailbox_page_and_its_form_errors_in_their_language(rep, language):
+    RepProfile.objects.create(user=rep, language=language)
+    Mailbox.objects.create(owner=rep, host="imap.example.com", username="rep@example.com", password=encrypt("x"))
+    client = signed_in(rep)
+    html = client.get("/mailbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for text in MAILBOX[language]:
+        assert text in html, (language, text)
+    assert not [text for text in ENGLISH[2:] if text in html]
+    bad = {"host": "imap.example.com:993", "port": "993", "security": "tls", "username": "rep@example.com",
+           "password": "", "inbox_folder": "INBOX", "sent_folder": "Sent", "addresses": ""}  # fmt: skip
+    response = client.post("/mailbox/connect/", bad)
+    assert response.status_code == 400
+    expected = {"ms": "Berikan nama pelayan sahaja", "id": "Isi nama server saja"}[language]
+    assert expected in response.content.decode()
+
+
+def test_it_shows_leadership_the_goals_panel_in_their_language(leader, rep, other_rep):
+    a_goal_with_a_reward_given(rep, other_rep)
+    client = signed_in(leader)
+    client.post("/language/", {"language": "id", "next": "/dashboard/"})
+    html = client.get("/dashboard/").content.decode()
+    for text in ("Sasaran periode ini", "Umpan balik", "Prospek: “Seberapa cepat kami menghubungi Anda kembali?”"):
+        assert text in html, text
+
+
+@pytest.mark.parametrize(("language", "overdue"), [("ms", "lewat %(time)s"), ("id", "terlambat %(time)s")])
+def test_it_gives_the_pages_scripts_their_text_in_the_pages_language(rep, language, overdue):
+    RepProfile.objects.create(user=rep, language=language)
+    client = signed_in(rep)
+    html = client.get("/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<script src="/jsi18n/?lang={language}"></script>' in html  # a script file: CSP allows no inline one
+    catalog = client.get(f"/jsi18n/?lang={language}")
+    assert catalog.status_code == 200 and "javascript" in catalog["Content-Type"]
+    assert f'"overdue %(time)s": "{overdue}"' in catalog.content.decode()
+    english = Client().get("/jsi18n/?lang=en").content.decode()
+    assert "overdue %(time)s" not in english and "gettext" in english  # English: the scripts' own text

@@ -194,3 +194,23 @@ def test_the_delay_counts_from_the_connected_call_not_an_earlier_reply(surveys_o
     assert closing.run()["lead_surveys"] == 0  # the reply was hours ago, the call half an hour
     clock.move(ny(23, 16, 1))
     assert closing.run()["lead_surveys"] == 1
+
+
+# --- the lead's language (README "Languages") ----------------------------------------------
+
+
+def test_a_malay_lead_gets_the_survey_email_and_page_in_malay(surveys_on, connected, clock, client):
+    connected.language = "ms"
+    connected.save(update_fields=["language"])
+    clock.move(ny(23, 11, 31))
+    assert closing.run()["lead_surveys"] == 1
+    [message] = survey_messages()
+    assert message.subject.startswith("Satu soalan ringkas daripada ")
+    assert "Salam Lena," in message.body and "berapa cepat kami menghubungi anda semula?" in message.body
+    assert "Ava Adams" in message.body and survey_url(connected.pk) in message.body
+    url = f"/survey/{survey_token(connected.pk)}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # the lead's language, not the browser's
+    assert "Berapa cepat kami menghubungi anda semula?" in page and "Lebih cepat daripada jangkaan saya" in page
+    assert "Pilih satu jawapan." in client.post(url, {}).content.decode()
+    english = client.get(url + "?lang=en").content.decode()  # the link may ask for another language
+    assert "How quickly did we get back to you?" in english and "Berapa cepat" not in english

@@ -9,6 +9,12 @@
 (function () {
   "use strict";
 
+  /* Text in the page's language (the JavaScript catalog, /jsi18n/); English without it. */
+  function _(text, values) {
+    var translated = window.gettext ? window.gettext(text) : text;
+    return values ? translated.replace(/%\((\w+)\)s/g, function (match, key) { return values[key]; }) : translated;
+  }
+
   var config = JSON.parse(document.getElementById("board-config").textContent);
   var socket = null;
   var retries = 0;
@@ -106,7 +112,7 @@
   }
 
   function connect() {
-    liveState("connecting", "connecting…");
+    liveState("connecting", _("connecting…"));
     socket = new WebSocket(socketUrl());
     socket.onmessage = function (message) {
       var event;
@@ -116,7 +122,7 @@
         if (everConnected) { refresh(); }  // events may have been missed while reconnecting
         everConnected = true;
         retries = 0;
-        liveState("live", "live");
+        liveState("live", _("live"));
         return;
       }
       if (concernsThisTeam(event)) {
@@ -125,8 +131,8 @@
       }
     };
     socket.onclose = function (event) {
-      if (event.code === 4401 || event.code === 4403) { liveState("offline", "not allowed"); return; }
-      liveState("offline", "reconnecting…");
+      if (event.code === 4401 || event.code === 4403) { liveState("offline", _("not allowed")); return; }
+      liveState("offline", _("reconnecting…"));
       retries += 1;
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, Math.min(retries, 6))));
     };

@@ -3,6 +3,12 @@
    websocket (/ws/notifications/?page=dashboard). */
 (function () {
   "use strict";
+
+  /* Text in the page's language (the JavaScript catalog, /jsi18n/); English without it. */
+  function _(text, values) {
+    var translated = window.gettext ? window.gettext(text) : text;
+    return values ? translated.replace(/%\((\w+)\)s/g, function (match, key) { return values[key]; }) : translated;
+  }
   var source = document.getElementById("dashboard-data");
   if (!source || typeof Chart === "undefined") return;
   var data = JSON.parse(source.textContent);
@@ -30,11 +36,11 @@
     return Math.floor(seconds / 86400) + "d " + Math.floor((seconds % 86400) / 3600) + "h";
   }
   function canvas(id) { return document.getElementById(id); }
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  function shortDay(iso) {  // "2026-11-09" -> "Nov 9"
+  var dayFormat = new Intl.DateTimeFormat(document.documentElement.lang || "en", { month: "short", day: "numeric", timeZone: "UTC" });
+  function shortDay(iso) {  // "2026-11-09" -> "Nov 9" (in English; "9 Nov" in Malay and Indonesian)
     if (!iso) return "";
     var parts = iso.split("-");
-    return MONTHS[Number(parts[1]) - 1] + " " + Number(parts[2]);
+    return dayFormat.format(new Date(Date.UTC(Number(parts[0]), Number(parts[1]) - 1, Number(parts[2]))));
   }
   // Log axes: label only 1, 2 and 5 times a power of ten.
   function logTicks(value) {
@@ -51,13 +57,13 @@
       data: {
         labels: days,
         datasets: [
-          { type: "line", label: "Within SLA (%)", data: data.trend.map(function (r) { return percent(r.within_sla_rate); }),
+          { type: "line", label: _("Within SLA (%)"), data: data.trend.map(function (r) { return percent(r.within_sla_rate); }),
             yAxisID: "rate", borderColor: brand, backgroundColor: brand, tension: 0.25, spanGaps: true },
-          { type: "line", label: "Target 95%", data: days.map(function () { return data.targets.within_sla * 100; }),
+          { type: "line", label: _("Target %(target)s", { target: data.targets.within_sla * 100 + "%" }), data: days.map(function () { return data.targets.within_sla * 100; }),
             yAxisID: "rate", borderColor: ok, borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5 },
-          { type: "line", label: "Median first response (min)", data: data.trend.map(function (r) { return minutes(r.median); }),
+          { type: "line", label: _("Median first response (min)"), data: data.trend.map(function (r) { return minutes(r.median); }),
             yAxisID: "minutes", borderColor: warm, backgroundColor: warm, tension: 0.25, spanGaps: true },
-          { type: "bar", label: "Leads", data: data.trend.map(function (r) { return r.leads; }),
+          { type: "bar", label: _("Leads"), data: data.trend.map(function (r) { return r.leads; }),
             yAxisID: "leads", backgroundColor: "rgba(91, 100, 117, 0.14)", borderWidth: 0 }
         ]
       },
@@ -66,8 +72,8 @@
         scales: {
           // Days as "Nov 9", unrotated, skipping labels that do not fit (phones).
           x: { ticks: { maxRotation: 0, autoSkipPadding: 8, callback: function (value) { return shortDay(days[value]); } } },
-          rate: { position: "left", min: 0, max: 100, title: { display: true, text: "within SLA (%)" } },
-          minutes: { position: "right", type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: "median response (min, log)" },
+          rate: { position: "left", min: 0, max: 100, title: { display: true, text: _("within SLA (%)") } },
+          minutes: { position: "right", type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: _("median response (min, log)") },
                      grid: { drawOnChartArea: false } },
           leads: { display: false, beginAtZero: true }
         }
@@ -81,21 +87,21 @@
       data: {
         labels: data.buckets.map(function (b) { return b.bucket; }),
         datasets: [
-          { type: "bar", label: "Your leads qualified or converted (%)", data: data.buckets.map(function (b) { return percent(b.rate); }),
+          { type: "bar", label: _("Your leads qualified or converted (%)"), data: data.buckets.map(function (b) { return percent(b.rate); }),
             yAxisID: "rate", backgroundColor: brand, borderRadius: 4 },
-          { type: "line", label: "research: relative likelihood (x)", data: data.buckets.map(function (b) { return b.research; }),
+          { type: "line", label: _("research: relative likelihood (x)"), data: data.buckets.map(function (b) { return b.research; }),
             yAxisID: "research", borderColor: research, backgroundColor: research, borderDash: [4, 3], pointRadius: 4 }
         ]
       },
       options: {
         scales: {
-          rate: { position: "left", beginAtZero: true, title: { display: true, text: "qualified or converted (%)" } },
+          rate: { position: "left", beginAtZero: true, title: { display: true, text: _("qualified or converted (%)") } },
           research: { position: "right", type: "logarithmic", min: 0.2, max: 30, ticks: { callback: logTicks }, grid: { drawOnChartArea: false },
-                      title: { display: true, text: "research (x, log)" } }
+                      title: { display: true, text: _("research (x, log)") } }
         },
         plugins: { tooltip: { callbacks: { footer: function (items) {
           var bucket = data.buckets[items[0].dataIndex];
-          return bucket.converted + " of " + bucket.leads + " leads";
+          return _("%(count)s of %(leads)s leads", { count: bucket.converted, leads: bucket.leads });
         } } } }
       }
     });
@@ -107,14 +113,14 @@
       type: "bar",
       data: {
         labels: data.contact.map(function (r) { return "#" + r.attempt; }),
-        datasets: [{ label: "First reached on this attempt (%)", data: data.contact.map(function (r) { return percent(r.rate); }),
+        datasets: [{ label: _("First reached on this attempt (%)"), data: data.contact.map(function (r) { return percent(r.rate); }),
                      backgroundColor: ok, borderRadius: 4 }]
       },
       options: {
         scales: { y: { beginAtZero: true, title: { display: true, text: "%" } } },
         plugins: { legend: { display: false }, tooltip: { callbacks: { footer: function (items) {
           var row = data.contact[items[0].dataIndex];
-          return row.connected + " of " + row.leads + " leads";
+          return _("%(count)s of %(leads)s leads", { count: row.connected, leads: row.leads });
         } } } }
       }
     });
@@ -127,15 +133,16 @@
       type: "bar",
       data: {
         labels: reps.map(function (r) { return r.name; }),
-        datasets: [{ label: "Median first response (min)", data: reps.map(function (r) { return minutes(r.median); }),
+        datasets: [{ label: _("Median first response (min)"), data: reps.map(function (r) { return minutes(r.median); }),
                      backgroundColor: reps.map(function (r) { return r.median < data.targets.hot_seconds ? ok : (r.median < 3600 ? warm : hot); }),
                      borderRadius: 4 }]
       },
       options: {
         indexAxis: "y",
-        scales: { x: { type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: "median first response (min, log)" } } },
+        scales: { x: { type: "logarithmic", ticks: { callback: logTicks }, title: { display: true, text: _("median first response (min, log)") } } },
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (item) {
-          return duration(reps[item.dataIndex].median) + " · within SLA " + (reps[item.dataIndex].rate === null ? "–" : percent(reps[item.dataIndex].rate) + "%");
+          var rate = reps[item.dataIndex].rate === null ? "–" : percent(reps[item.dataIndex].rate) + "%";
+          return duration(reps[item.dataIndex].median) + " · " + _("within SLA %(rate)s", { rate: rate });
         } } } }
       }
     });
@@ -153,15 +160,16 @@
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
         .then(function (counts) {
+          var at = { time: new Date(counts.at).toLocaleTimeString(document.documentElement.lang || []) };
           document.getElementById("breached-count").textContent = counts.breached.toLocaleString();
           document.getElementById("due-soon-count").textContent = counts.due_soon.toLocaleString();
-          document.getElementById("breach-updated").textContent = (live ? "live · " : "") + "updated " + new Date(counts.at).toLocaleTimeString();
+          document.getElementById("breach-updated").textContent = live ? _("live · updated %(time)s", at) : _("updated %(time)s", at);
           tile.classList.toggle("alarm", counts.breached > 0);
           tile.classList.remove("stale");
         })
         .catch(function () {
           tile.classList.add("stale");
-          document.getElementById("breach-updated").textContent = "could not refresh; retrying";
+          document.getElementById("breach-updated").textContent = _("could not refresh; retrying");
         });
     };
     var soon = function () {

@@ -11,6 +11,12 @@
 (function () {
   "use strict";
 
+  /* Text in the page's language (the JavaScript catalog, /jsi18n/); English without it. */
+  function _(text, values) {
+    var translated = window.gettext ? window.gettext(text) : text;
+    return values ? translated.replace(/%\((\w+)\)s/g, function (match, key) { return values[key]; }) : translated;
+  }
+
   var script = document.getElementById("push-script");
   if (!script) { return; }
   var settings = script.dataset;
@@ -94,20 +100,21 @@
       box.hidden = true;
     } else if (!state.supported) {
       button.hidden = true;
-      text.textContent = /iPhone|iPad/.test(navigator.userAgent)
-        ? "On iPhone and iPad, alerts need the installed app: tap Share, then Add to Home Screen, and open LeadOps from there."
-        : "This browser cannot show alerts with no tab open. The open queue still rings and pops up.";
+      var apple = navigator.userAgent.indexOf("iPhone") !== -1 || navigator.userAgent.indexOf("iPad") !== -1;
+      text.textContent = apple
+        ? _("On iPhone and iPad, alerts need the installed app: tap Share, then Add to Home Screen, and open LeadOps from there.")
+        : _("This browser cannot show alerts with no tab open. The open queue still rings and pops up.");
     } else if (Notification.permission === "denied") {
       button.hidden = true;
-      text.textContent = "Notifications are blocked for this site: allow them in the browser's site settings, then reload.";
+      text.textContent = _("Notifications are blocked for this site: allow them in the browser's site settings, then reload.");
     } else if (state.subscribed) {
       button.hidden = false;
-      button.textContent = "Turn off alerts on this device";
-      text.textContent = "Alerts are on for this device, also when no LeadOps tab is open.";
+      button.textContent = _("Turn off alerts on this device");
+      text.textContent = _("Alerts are on for this device, also when no LeadOps tab is open.");
     } else {
       button.hidden = false;
-      button.textContent = "Get alerts on this device";
-      text.textContent = state.error ? "Could not turn alerts on (" + state.error + "). Try again." : "New leads reach you even with no tab open.";
+      button.textContent = _("Get alerts on this device");
+      text.textContent = state.error ? _("Could not turn alerts on (%(error)s). Try again.", { error: state.error }) : _("New leads reach you even with no tab open.");
     }
   }
 
@@ -131,7 +138,7 @@
       banner.id = "offline-banner";
       banner.className = "offline-banner";
       banner.setAttribute("role", "status");
-      banner.textContent = "You are offline. New leads will show up when the connection is back.";
+      banner.textContent = _("You are offline. New leads will show up when the connection is back.");
       document.body.insertBefore(banner, document.body.firstChild);
     }
     banner.hidden = navigator.onLine;

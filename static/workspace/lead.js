@@ -4,6 +4,12 @@
 (function () {
   "use strict";
 
+  /* Text in the page's language (the JavaScript catalog, /jsi18n/); English without it. */
+  function _(text, values) {
+    var translated = window.gettext ? window.gettext(text) : text;
+    return values ? translated.replace(/%\((\w+)\)s/g, function (match, key) { return values[key]; }) : translated;
+  }
+
   var L = window.LeadOps;
   var config = JSON.parse(document.getElementById("lead-config").textContent);
   var pending = null;
@@ -12,7 +18,7 @@
     clearTimeout(pending);
     pending = setTimeout(function () {
       L.refreshParts(['[data-live="head"]', '[data-live="meeting"]', '[data-live="plan"]', '[data-live="timeline"]']).catch(function () {
-        L.toast("This lead is no longer yours", "It was handed over or reassigned.", "/queue/", "muted");
+        L.toast(_("This lead is no longer yours"), _("It was handed over or reassigned."), "/queue/", "muted");
       });
     }, 250);
   }

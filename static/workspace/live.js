@@ -9,6 +9,13 @@
 (function () {
   "use strict";
 
+  /* Text in the page's language: the JavaScript catalog (/jsi18n/, loaded by base.html)
+   * translates it; without the catalog the English text stays. %(name)s takes values[name]. */
+  function _(text, values) {
+    var translated = window.gettext ? window.gettext(text) : text;
+    return values ? translated.replace(/%\((\w+)\)s/g, function (match, key) { return values[key]; }) : translated;
+  }
+
   var config = JSON.parse(document.getElementById("live-config").textContent);
   var script = document.getElementById("live-script");
   var handlers = {};
@@ -66,7 +73,7 @@
   }
 
   function connect() {
-    showLiveState("connecting", "connecting…");
+    showLiveState("connecting", _("connecting…"));
     socket = new WebSocket(socketUrl());
     socket.onmessage = function (message) {
       var event;
@@ -76,7 +83,7 @@
         var reconnected = everConnected;
         everConnected = true;
         retries = 0;
-        showLiveState("live", "live");
+        showLiveState("live", _("live"));
         startHeartbeat(event.heartbeat);
         showStatus(event.status);
         if (reconnected) { emit({ type: "reconnected" }); }
@@ -92,7 +99,7 @@
     };
     socket.onclose = function () {
       clearInterval(heartbeatTimer);
-      showLiveState("offline", "reconnecting…");
+      showLiveState("offline", _("reconnecting…"));
       retries += 1;
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, Math.min(retries, 6))));
     };
@@ -121,10 +128,10 @@
     var text;
     if (element.dataset.mode === "step") {
       state = left <= 0 ? "due" : "ok";
-      text = left <= 0 ? "due now" : "in " + duration(left);
+      text = left <= 0 ? _("due now") : _("in %(time)s", { time: duration(left) });
     } else {
       state = left < 0 ? "late" : (!isNaN(warn) && now >= warn ? "warn" : "ok");
-      text = left < 0 ? "overdue " + duration(left) : duration(left) + " left";
+      text = left < 0 ? _("overdue %(time)s", { time: duration(left) }) : _("%(time)s left", { time: duration(left) });
     }
     if (element.textContent !== text) { element.textContent = text; }
     if (element.dataset.state !== state) {
@@ -188,23 +195,30 @@
   function safeLeadUrl(lead) { return "/leads/" + Number(lead.id) + "/"; }
 
   var TITLES = {
-    "lead.assigned": function (lead) { return "New " + lead.temperature + " lead: " + (lead.name || "L-" + lead.id); },
-    "lead.reassigned": function (lead) { return "Lead for you: " + (lead.name || "L-" + lead.id); },
+    "lead.assigned": function (lead) {
+      var name = lead.name || "L-" + lead.id;
+      if (lead.temperature === "hot") { return _("New hot lead: %(name)s", { name: name }); }
+      if (lead.temperature === "warm") { return _("New warm lead: %(name)s", { name: name }); }
+      if (lead.temperature === "cold") { return _("New cold lead: %(name)s", { name: name }); }
+      return _("New lead: %(name)s", { name: name });
+    },
+    "lead.reassigned": function (lead) { return _("Lead for you: %(name)s", { name: lead.name || "L-" + lead.id }); },
     "task.due": function (lead, event) {
       var task = event.task || {};
-      return (task.channel === "call" ? "Call due: " : "Task due: ") + (lead.name || "L-" + lead.id);
+      var named = { name: lead.name || "L-" + lead.id };
+      return task.channel === "call" ? _("Call due: %(name)s", named) : _("Task due: %(name)s", named);
     },
-    "sla.warning": function (lead) { return "SLA almost gone: " + (lead.name || "L-" + lead.id); },
-    "sla.breached": function (lead) { return "SLA breached: " + (lead.name || "L-" + lead.id); },
-    "meeting.booked": function (lead, event) { return "Meeting booked: " + (lead.name || "L-" + lead.id) + meetingTime(event); },
-    "meeting.rescheduled": function (lead, event) { return "Meeting moved: " + (lead.name || "L-" + lead.id) + meetingTime(event); },
-    "meeting.cancelled": function (lead, event) { return "Meeting cancelled: " + (lead.name || "L-" + lead.id) + meetingTime(event); },
+    "sla.warning": function (lead) { return _("SLA almost gone: %(name)s", { name: lead.name || "L-" + lead.id }); },
+    "sla.breached": function (lead) { return _("SLA breached: %(name)s", { name: lead.name || "L-" + lead.id }); },
+    "meeting.booked": function (lead, event) { return _("Meeting booked: %(name)s", { name: lead.name || "L-" + lead.id }) + meetingTime(event); },
+    "meeting.rescheduled": function (lead, event) { return _("Meeting moved: %(name)s", { name: lead.name || "L-" + lead.id }) + meetingTime(event); },
+    "meeting.cancelled": function (lead, event) { return _("Meeting cancelled: %(name)s", { name: lead.name || "L-" + lead.id }) + meetingTime(event); },
   };
 
   function meetingTime(event) {
     var start = event.meeting && event.meeting.starts_at ? new Date(event.meeting.starts_at) : null;
     if (!start || isNaN(start.getTime())) { return ""; }
-    return " · " + start.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    return " · " + start.toLocaleString(document.documentElement.lang || [], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   }
 
   function alertIfMine(event) {
@@ -212,7 +226,7 @@
     if (!lead || !TITLES[event.type]) { return; }
     if (lead.owner_id !== config.user_id) {
       if (event.type === "lead.reassigned" && event.previous_owner_id === config.user_id) {
-        toast("L-" + lead.id + " moved to " + (lead.owner || "another rep"), lead.name, null, "muted");
+        toast(lead.owner ? _("L-%(id)s moved to %(owner)s", { id: lead.id, owner: lead.owner }) : _("L-%(id)s moved to another rep", { id: lead.id }), lead.name, null, "muted");
       }
       return;
     }
@@ -235,8 +249,8 @@
       button.hidden = true;
       audio = audio || new Audio(script.dataset.sound);  // the click also lets the page play sound
       Notification.requestPermission().then(function (answer) {
-        toast(answer === "granted" ? "Desktop alerts are on" : "Desktop alerts stay off",
-          answer === "granted" ? "New leads will pop up even when this tab is hidden." : "You can turn them on in the browser's site settings.");
+        toast(answer === "granted" ? _("Desktop alerts are on") : _("Desktop alerts stay off"),
+          answer === "granted" ? _("New leads will pop up even when this tab is hidden.") : _("You can turn them on in the browser's site settings."));
       });
     });
   }

@@ -6,10 +6,17 @@
 (function () {
   "use strict";
 
+  /* Text in the page's language (the JavaScript catalog, /jsi18n/); English without it. */
+  function _(text, values) {
+    var translated = window.gettext ? window.gettext(text) : text;
+    return values ? translated.replace(/%\((\w+)\)s/g, function (match, key) { return values[key]; }) : translated;
+  }
+
   var L = window.LeadOps;
   var config = JSON.parse(document.getElementById("queue-config").textContent);
   var OPEN_STAGES = ["new", "assigned", "contacted", "connected"];
   var TEMPERATURE_RANK = { hot: 0, warm: 1, cold: 2 };
+  var TEMPERATURE_LABELS = { hot: _("Hot"), warm: _("Warm"), cold: _("Cold") };
   var FAR = 32503680000000;
 
   function table() { return document.getElementById("queue-table"); }
@@ -71,7 +78,7 @@
     } else {
       span.className = "countdown done";
       span.dataset.mode = "none";
-      span.textContent = "contacted";
+      span.textContent = _("contacted");
     }
     return span;
   }
@@ -89,7 +96,7 @@
     row.dataset.source = lead.source;
     row.dataset.sort = JSON.stringify(sortKey(lead));
 
-    var name = cell("lead", "Lead");
+    var name = cell("lead", _("Lead"));
     var link = element("a", "lead-name", lead.name || "L-" + lead.id);
     link.href = L.safeLeadUrl(lead);
     name.appendChild(link);
@@ -97,20 +104,20 @@
     name.appendChild(element("span", "inquiry", lead.inquiry_type || ""));
     row.appendChild(name);
 
-    var call = cell("call", "Call");
+    var call = cell("call", _("Call"));
     if (lead.tel && /^tel:\+?[0-9]+$/.test(lead.tel)) {
       var dial = element("a", "dial", lead.phone || lead.tel.slice(4));
       dial.href = lead.tel;
       call.appendChild(dial);
     } else {
-      call.appendChild(element("span", "muted", lead.phone || "no phone"));
+      call.appendChild(element("span", "muted", lead.phone || _("no phone")));
     }
     if (!config.team_view && lead.owner_id === L.config.user_id && !lead.accepted_at && !lead.first_attempt_at) {
       var offer = element("span", "offer-actions");
-      var accept = element("button", "small-button accept-button", "Accept");
+      var accept = element("button", "small-button accept-button", _("Accept"));
       accept.type = "button";
       accept.dataset.accept = Number(lead.id);
-      var pass = element("a", "small-button pass-link", "Pass");
+      var pass = element("a", "small-button pass-link", _("Pass"));
       pass.href = L.safeLeadUrl(lead) + "#pass";
       offer.appendChild(accept);
       offer.appendChild(pass);
@@ -118,15 +125,15 @@
     }
     row.appendChild(call);
 
-    var temperature = cell("temp", "Temp.");
-    temperature.appendChild(element("span", "badge temp-" + lead.temperature, capitalize(lead.temperature)));
+    var temperature = cell("temp", _("Temp."));
+    temperature.appendChild(element("span", "badge temp-" + lead.temperature, TEMPERATURE_LABELS[lead.temperature] || capitalize(lead.temperature)));
     row.appendChild(temperature);
-    row.appendChild(cell("source", "Source")).textContent = lead.source_label || lead.source;
-    row.appendChild(cell("stage", "Stage")).textContent = lead.stage_label || lead.stage;
-    row.appendChild(cell("due", "Time left")).appendChild(countdown(lead));
+    row.appendChild(cell("source", _("Source"))).textContent = lead.source_label || lead.source;
+    row.appendChild(cell("stage", _("Stage"))).textContent = lead.stage_label || lead.stage;
+    row.appendChild(cell("due", _("Time left"))).appendChild(countdown(lead));
     if (config.team_view) {
-      var owner = cell("owner", "Owner");
-      if (lead.owner) { owner.textContent = lead.owner; } else { owner.appendChild(element("span", "muted", "unassigned")); }
+      var owner = cell("owner", _("Owner"));
+      if (lead.owner) { owner.textContent = lead.owner; } else { owner.appendChild(element("span", "muted", _("unassigned"))); }
       row.appendChild(owner);
     }
     return row;
@@ -197,14 +204,14 @@
     item.dataset.lead = lead.id;
     item.dataset.step = task.step;
     if (lead.tel && /^tel:\+?[0-9]+$/.test(lead.tel)) {
-      var dial = element("a", "dial", "Call");
+      var dial = element("a", "dial", _("Call"));
       dial.href = lead.tel;
       item.appendChild(dial);
     }
     var link = element("a", "task-title", lead.name || "L-" + lead.id);
     link.href = L.safeLeadUrl(lead);
     item.appendChild(link);
-    var what = (task.channel || "task") + (task.step ? " (step " + task.step + ")" : "");
+    var what = (task.channel || _("task")) + (task.step ? " " + _("(step %(step)s)", { step: task.step }) : "");
     item.appendChild(element("span", "muted", (lead.company ? lead.company + " · " : "") + what));
     var clock = element("span", "countdown");
     clock.dataset.mode = "step";
@@ -233,8 +240,13 @@
       removeTasksOf(event);
       if (type === "task.due") { addTask(event); }
       if (config.view === "team" && event.lead.owner_id !== L.config.user_id && type !== "lead.updated" && type !== "task.due") {
-        L.toast((type === "lead.assigned" ? "Assigned: " : type.replace(".", " ") + ": ") + (event.lead.name || "L-" + event.lead.id),
-          event.lead.owner ? "to " + event.lead.owner : "unassigned", L.safeLeadUrl(event.lead), "muted");
+        var named = { name: event.lead.name || "L-" + event.lead.id };
+        var heading = type === "lead.assigned" ? _("Assigned: %(name)s", named)
+          : type === "lead.reassigned" ? _("Reassigned: %(name)s", named)
+          : type === "sla.warning" ? _("SLA almost gone: %(name)s", named)
+          : _("SLA breached: %(name)s", named);
+        L.toast(heading, event.lead.owner ? _("to %(owner)s", { owner: event.lead.owner }) : _("unassigned"),
+          L.safeLeadUrl(event.lead), "muted");
       }
     });
   });
@@ -265,10 +277,10 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       var actions = button.closest(".offer-actions");
       if (actions) { actions.remove(); }
-      L.toast("Accepted L-" + id, "The lead is yours: call now.", null, "muted");
+      L.toast(_("Accepted L-%(id)s", { id: id }), _("The lead is yours: call now."), null, "muted");
     }).catch(function () {
       button.disabled = false;
-      L.toast("Could not accept L-" + id, "Try again, or open the lead.", null, "muted");
+      L.toast(_("Could not accept L-%(id)s", { id: id }), _("Try again, or open the lead."), null, "muted");
     });
   });
 
