@@ -15,11 +15,14 @@ from mailboxes.models import Mailbox
 from routing.models import RepProfile
 from tests.workspace_kit import make_lead, make_team
 
-QUEUE = {"en": ["My queue", "Due now", "Time left"], "ms": ["Baris gilir saya", "Perlu sekarang", "Masa berbaki"],
-         "id": ["Antrean saya", "Jatuh tempo sekarang", "Sisa waktu"]}  # fmt: skip
-DASHBOARD = {"en": ["SLA dashboard", "Within SLA", "Rep leaderboard"],
-             "ms": ["Papan pemuka SLA", "Dalam SLA", "Papan pendahulu wakil jualan"],
-             "id": ["Dasbor SLA", "Sesuai SLA", "Peringkat sales"]}  # fmt: skip
+QUEUE = {"en": ["My queue", "Due now", "Time left", "Name, company, email, phone"],
+         "ms": ["Baris gilir saya", "Perlu sekarang", "Masa berbaki", "Nama, syarikat, e-mel, telefon"],
+         "id": ["Antrean saya", "Jatuh tempo sekarang", "Sisa waktu", "Nama, perusahaan, email, telepon"]}  # fmt: skip
+DASHBOARD = {"en": ["SLA dashboard", "Within SLA", "Rep leaderboard", "Meetings booked by leads", "No-show rate"],
+             "ms": ["Papan pemuka SLA", "Dalam SLA", "Papan pendahulu wakil jualan",
+                    "Mesyuarat yang ditempah oleh prospek", "Kadar tidak hadir"],
+             "id": ["Dasbor SLA", "Sesuai SLA", "Peringkat sales", "Rapat yang dipesan oleh prospek",
+                    "Tingkat tidak hadir"]}  # fmt: skip
 ROI = {"en": "ROI of responding faster", "ms": "ROI respons yang lebih pantas", "id": "ROI merespons lebih cepat"}
 
 pytestmark = pytest.mark.django_db

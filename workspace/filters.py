@@ -94,7 +94,7 @@ class QueueFilter(django_filters.FilterSet):
     def __init__(self, *args, now: datetime, tz: ZoneInfo, **kwargs):
         super().__init__(*args, **kwargs)
         self.now, self.tz = now, tz
-        self.form.fields["q"].widget.attrs.update(placeholder="Name, company, email, phone, L-123", type="search")
+        self.form.fields["q"].widget.attrs.update(placeholder=_("Name, company, email, phone, L-123"), type="search")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()[:100]
