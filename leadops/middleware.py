@@ -4,7 +4,8 @@ RejectNulBytes: a NUL character in the path, a query parameter or a form field i
 meaningful here, and PostgreSQL refuses it in text ("A string literal cannot contain NUL"),
 which turned such requests into 500s wherever a value reached a query (the admin's
 changelist filters, for one). They get a 400 before any view runs: JSON
-`{"errors": {field: [message]}}` under /api/ and /hooks/, plain text elsewhere. Multipart bodies are
+`{"errors": {field: [message]}}` under /api/ and /hooks/ and for paths ending in .json (the
+booking page's slots, the dashboard's breach counter), plain text elsewhere. Multipart bodies are
 left to the views (reading them here would consume the upload); their form fields
 refuse NUL themselves.
 
@@ -51,7 +52,7 @@ class RejectNulBytes:
         field = nul_field(request)
         if field is None:
             return self.get_response(request)
-        if request.path.startswith(MACHINE_PATHS):
+        if request.path.startswith(MACHINE_PATHS) or request.path.endswith(".json"):
             return JsonResponse({"errors": {field: [MESSAGE]}}, status=400)
         return HttpResponseBadRequest(f"{field}: {MESSAGE}", content_type="text/plain; charset=utf-8")
 

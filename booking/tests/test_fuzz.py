@@ -113,3 +113,11 @@ def test_the_reps_meeting_actions_never_fail(
     has_nul = any("\x00" in str(value) for value in fields.values())
     refused_by_the_nul_guard = response.status_code == 400 and has_nul
     assert response.status_code in (302, 404) or refused_by_the_nul_guard, response.status_code  # leadops/middleware.py
+
+
+def test_a_nul_in_the_token_of_the_slots_json_gets_a_json_400(lead):
+    """Found by the fuzz test above: the site-wide NUL guard answered the JSON endpoint in
+    plain text."""
+    response = Client().get("/book/%00/slots.json")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json() == {"errors": {"path": ["Must not contain NUL characters."]}}
