@@ -209,28 +209,9 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 LEADOPS_ALLOW_CONSOLE_EMAIL = env.bool("LEADOPS_ALLOW_CONSOLE_EMAIL", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadOps <hello@leadops.example>")
 
-# SMS and chat transports (leadops/transports.py): "console" by default.
-SMS_TRANSPORT = env.str("SMS_TRANSPORT", default="console")
-TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
-TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
-# Hot-lead messages to a team's channel: "console" prints them, "webhook" posts them to
-# the team's Slack or Teams incoming webhook (Team.chat_webhook_url).
-CHAT_TRANSPORT = env.str("CHAT_TRANSPORT", default="console")
-# WhatsApp (leadops/whatsapp.py): "console" prints messages, "cloud" sends them through the
-# WhatsApp Business Cloud API. Outside the 24-hour window only the approved template
-# WHATSAPP_TEMPLATE (its body one {{1}} variable) may be sent. Replies and delivery
-# statuses come to an inbound connection of provider "whatsapp", signed with the app secret
-# (WHATSAPP_APP_SECRET is what create_inbound_connection stores for it); Meta's GET check
-# of that address must bring WHATSAPP_VERIFY_TOKEN.
-WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="console")
-WHATSAPP_API_BASE = env.str("WHATSAPP_API_BASE", default="https://graph.facebook.com/v23.0")
-WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
-WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
-WHATSAPP_TEMPLATE = env.str("WHATSAPP_TEMPLATE", default="")
-WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en")
-WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
-WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+# The outside services (SMS, chat, WhatsApp, Web Push, IMAP, lead providers):
+# leadops/settings_providers.py, read from the environment the same way.
+from leadops.settings_providers import *  # noqa: E402, F403
 
 # The organisation: default time zone of a lead we cannot place, and the site's public
 # address (scheme://host[:port]): every absolute link (password reset, unsubscribe, lead
@@ -251,16 +232,6 @@ LEADOPS_BOOKING_URL = env.str("LEADOPS_BOOKING_URL", default="")
 LEADOPS_BOOKING_ENABLED = env.bool("LEADOPS_BOOKING_ENABLED", default=True)
 LEADOPS_BOOKING_LINK_DAYS = env.int("LEADOPS_BOOKING_LINK_DAYS", default=30)
 LEADOPS_FREEBUSY_TTL = env.int("LEADOPS_FREEBUSY_TTL", default=300)
-# Mailbox analytics (mailbox app): the sweeper syncs each connected mailbox over IMAP when
-# its last sync is older than LEADOPS_MAILBOX_SYNC_EVERY seconds; one run fetches headers in
-# batches of LEADOPS_MAILBOX_BATCH UIDs (progress committed after each) for at most
-# LEADOPS_MAILBOX_RUN_SECONDS, then the next sweep goes on where it stopped.
-# LEADOPS_IMAP_CA_FILE: extra CA certificates to trust (a private mail server's; tests).
-LEADOPS_MAILBOX_SYNC_EVERY = env.int("LEADOPS_MAILBOX_SYNC_EVERY", default=600)
-LEADOPS_MAILBOX_BATCH = env.int("LEADOPS_MAILBOX_BATCH", default=500)
-LEADOPS_MAILBOX_RUN_SECONDS = env.int("LEADOPS_MAILBOX_RUN_SECONDS", default=120)
-LEADOPS_IMAP_TIMEOUT = env.float("LEADOPS_IMAP_TIMEOUT", default=20.0)
-LEADOPS_IMAP_CA_FILE = env.str("LEADOPS_IMAP_CA_FILE", default="")
 # Goals (goals app): the lead's one-question survey, emailed a while after the first
 # connected call when enabled; its signed link expires after LEADOPS_LEAD_SURVEY_LINK_DAYS.
 LEADOPS_LEAD_SURVEY_ENABLED = env.bool("LEADOPS_LEAD_SURVEY_ENABLED", default=False)
@@ -288,37 +259,11 @@ LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_RECI
 LEADOPS_WS_ALLOWED_ORIGINS = [startup.origin_of(LEADOPS_PUBLIC_URL)] + env.list(
     "LEADOPS_WS_ALLOWED_ORIGINS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
-# Web Push to the reps' devices (webpush/, leadops/webpush.py): a VAPID key pair from
-# `manage.py generate_vapid_keys`, and a contact for the push services (mailto: or https:).
-# Without keys the queue page offers no push. Subscriptions are accepted only for the push
-# services listed here (origins, * for any labels).
-LEADOPS_VAPID_PUBLIC_KEY = env.str("LEADOPS_VAPID_PUBLIC_KEY", default="")
-LEADOPS_VAPID_PRIVATE_KEY = env.str("LEADOPS_VAPID_PRIVATE_KEY", default="")
-LEADOPS_VAPID_SUBJECT = env.str("LEADOPS_VAPID_SUBJECT", default="mailto:alerts@leadops.example")
-LEADOPS_PUSH_SERVICES = env.list(
-    "LEADOPS_PUSH_SERVICES",
-    default=[
-        "https://fcm.googleapis.com",  # Chrome, Edge, Android
-        "https://updates.push.services.mozilla.com",  # Firefox
-        "https://*.push.apple.com",  # Safari on macOS, iOS and iPadOS home-screen apps
-        "https://*.notify.windows.com",  # legacy Edge
-    ],
-)
 # The queues `manage.py leadops_worker` works, highest priority first. "integrations" holds
 # the calls to outside services (provider fetches, outbound webhooks): a production setup
 # runs a second worker for it alone (--queues integrations) and this one with "default".
 LEADOPS_WORKER_QUEUES = env.list("LEADOPS_WORKER_QUEUES", default=["default", "integrations"])
 
-# Integrations (integrations app): provider secrets are stored encrypted with Fernet keys
-# from LEADOPS_SECRETS_KEY (comma-separated, the first one encrypts; older ones still
-# decrypt, for rotation). Empty: a key derived from SECRET_KEY (set it in production, so
-# that changing SECRET_KEY does not make the stored secrets unreadable).
-LEADOPS_SECRETS_KEY = env.list("LEADOPS_SECRETS_KEY", default=[])
-# Where lead details are fetched from (tests point these at a local stand-in server).
-META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
-HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="https://api.hubapi.com")
-LINKEDIN_API_URL = env.str("LINKEDIN_API_URL", default="https://api.linkedin.com")
-LINKEDIN_API_VERSION = env.str("LINKEDIN_API_VERSION", default="202511")  # the LinkedIn-Version header
 # Outbound calls (fetches, webhooks) give up after this many seconds; outbound webhook URLs
 # must be https unless LEADOPS_WEBHOOK_ALLOW_HTTP (default: DEBUG).
 LEADOPS_OUTBOUND_TIMEOUT = env.float("LEADOPS_OUTBOUND_TIMEOUT", default=5.0)
@@ -414,7 +359,7 @@ LOGGING = {
 _refusals = startup.refusals(
     debug=DEBUG,
     allowed_hosts=ALLOWED_HOSTS,
-    email_backend=EMAIL_BACKEND,  # noqa: F821 (set from EMAIL_URL above)
+    email_backend=EMAIL_BACKEND,  # noqa: F405 (set from EMAIL_URL above)
     allow_console_email=LEADOPS_ALLOW_CONSOLE_EMAIL,
     public_url=LEADOPS_PUBLIC_URL,
     ws_allowed_origins=LEADOPS_WS_ALLOWED_ORIGINS,
