@@ -19,8 +19,10 @@ goal is missed), 2 when the bench could not run.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
 import os
+import pstats
 import random
 import sys
 import time
@@ -114,6 +116,21 @@ def count_redis_commands() -> list[int]:
     return sent
 
 
+def _backend_cpu_reader(connection):
+    """CPU seconds (user + system) the PostgreSQL backend serving `connection` has used,
+    from /proc (the server runs on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return read
+
+
 def child(args) -> int:
     import django
 
@@ -155,13 +172,21 @@ def child(args) -> int:
     stages = Stages()
     instrument(stages)
     redis_commands = count_redis_commands()
+    backend_cpu = _backend_cpu_reader(connection)
+    backend_before = backend_cpu()
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
     with connection.execute_wrapper(stages.count):
+        if profiler:
+            profiler.enable()
         started = time.process_time()
         for inquiry in inquiries[args.warmup :]:
             stages.wrap("job: handle_new_inquiry (own code)", jobs.handle_new_inquiry)(inquiry)
         worker.work(burst=True, with_scheduler=False)
         total_ms = (time.process_time() - started) * 1000 / args.leads
         statements = stages.statements / args.leads
+        if profiler:
+            profiler.disable()
+    backend_ms = (backend_cpu() - backend_before) * 1000 / args.leads
     jobs_per_lead = queue.finished_job_registry.count / args.leads - 1  # minus the no-op round
     say(f"{args.leads} leads, one at a time in one process (PostgreSQL, demo data):")
     say(f"  {'stage':62s} {'CPU ms/lead':>11s} {'statements/lead':>15s}")
@@ -170,9 +195,14 @@ def child(args) -> int:
     rest = total_ms - sum(cpu for _, cpu, _ in stages.totals.values()) * 1000 / args.leads
     say(f"  {'RQ and everything else (jobs after the first)':62s} {rest:11.2f}")
     say(f"  {'total':62s} {total_ms:11.2f} {statements:15.1f}")
+    say(f"PostgreSQL backend CPU per lead (the server's side of those statements): {backend_ms:.2f} ms")
     say(f"Redis commands (or pipelines) per lead, RQ's included: {redis_commands[0] / args.leads:.1f}")
     say(f"Baseline, same run: an RQ no-op job costs {baseline_ms:.2f} ms CPU.")
     say(f"Jobs queued per lead after its own job: {jobs_per_lead:.1f}")
+    if profiler:
+        say(f"cProfile, top {args.profile} by cumulative time (its own overhead inflates every figure):")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.profile)
     ok = total_ms <= GOAL_MS
     ratio = total_ms / baseline_ms if baseline_ms else float("inf")
     say(f"Goal: worker CPU per lead <= {GOAL_MS:.0f} ms: {total_ms:.1f} ms ({ratio:.1f}x the no-op job) {verdict(ok)}")
@@ -185,6 +215,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--check", action="store_true", help="exit 1 when the goal is missed")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="also print cProfile's top N functions")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://leadops:leadops@127.0.0.1:5432"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_COST_REDIS", "redis://127.0.0.1:6379/11"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -218,7 +249,7 @@ def main() -> int:
         " SELECT p.id, d, '00:00', '23:59:59' FROM routing_repprofile p CROSS JOIN generate_series(0, 6) d",
     )
     child_args = [python, __file__, "--child", "--leads", str(args.leads), "--warmup", str(args.warmup)]
-    child_args += ["--seed", str(args.seed)] + (["--check"] if args.check else [])
+    child_args += ["--seed", str(args.seed), "--profile", str(args.profile)] + (["--check"] if args.check else [])
     done = __import__("subprocess").run(child_args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if not line.startswith("[sms to")]
     print("\n".join(lines))

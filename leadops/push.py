@@ -64,8 +64,12 @@ async def _group_send(groups: list[str], message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    envelope = {"type": CONSUMER_HANDLER, "event": message}
+    if hasattr(layer, "group_send_many"):  # leadops/channel_layer.py: all groups in two round trips
+        await layer.group_send_many(groups, envelope)
+        return
     for group in groups:
-        await layer.group_send(group, {"type": CONSUMER_HANDLER, "event": message})
+        await layer.group_send(group, envelope)
 
 
 def send_now(groups: Iterable[str], event: dict) -> bool:

@@ -146,7 +146,7 @@ RQ = {"COMMIT_MODE": "on_db_commit", "WORKER_CLASS": "leadops.worker.LeadOpsWork
 # still fails fast when Redis is down.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "leadops.channel_layer.LeadOpsChannelLayer",
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]},
     }
 }

@@ -35,12 +35,13 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from cadences.models import TASK_CHANNELS, PlannedStep, StepStatus
 from leadops.push import push_on_commit, team_group, user_group
 from leadops.roles import is_manager, sees_all_leads
+from leads.choices import InquiryType, Source, Stage
 from leads.models import Lead, LeadEvent
 from notifications.alerts import hot_lead_alerts, sla_warning_at
 from routing.models import RepProfile, Team
@@ -76,23 +77,46 @@ def groups_for(user, *, dashboard: bool = False) -> list[str]:
     return groups
 
 
+def _next_task_steps():
+    """The scheduled call and task steps of active enrollments (the cadence engine)."""
+    return PlannedStep.objects.filter(
+        enrollment__state="active", status=StepStatus.SCHEDULED, channel__in=TASK_CHANNELS
+    )
+
+
 def _next_steps_due(lead_ids) -> dict:
-    """Lead id -> when its next call or task step is due (the cadence engine); leads with
-    none are absent."""
+    """Lead id -> when its next call or task step is due; leads with none are absent."""
     return dict(
-        PlannedStep.objects.filter(
-            enrollment__lead_id__in=list(lead_ids),
-            enrollment__state="active",
-            status=StepStatus.SCHEDULED,
-            channel__in=TASK_CHANNELS,
-        )
+        _next_task_steps()
+        .filter(enrollment__lead_id__in=list(lead_ids))
         .values("enrollment__lead_id")
         .annotate(first=Min("due_at"))
         .values_list("enrollment__lead_id", "first")
     )
 
 
+def _with_summary_facts(leads):
+    """The lead with its owner and its next step's due time, in one query."""
+    next_due = _next_task_steps().filter(enrollment__lead_id=OuterRef("pk")).order_by("due_at").values("due_at")[:1]
+    return leads.select_related("owner").only(*SUMMARY_FIELDS).annotate(next_step_due=Subquery(next_due))
+
+
+def _label(choices, value) -> str:
+    """A choice's label in the active language (Model.get_FOO_display() rebuilds the whole
+    choice table on every call: a visible share of every push)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
 NOT_GIVEN = object()
+# What lead_summary reads, and no more: a lead row is wide (its routing trace, its enrichment).
+SUMMARY_FIELDS = (
+    "name", "first_name", "last_name", "company", "email", "phone", "phone_e164", "source", "temperature",
+    "inquiry_type", "stage", "submitted_at", "first_contact_due_at", "first_attempt_at", "accepted_at",
+    "sla_policy_id", "team_id", "owner__first_name", "owner__last_name", "owner__username",
+)  # fmt: skip
 
 
 def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
@@ -100,7 +124,10 @@ def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
     A caller summarising many leads at once (the cadence dispatcher) passes each one's
     `next_step_due_at`, read in bulk."""
     if next_step_due_at is NOT_GIVEN:
-        next_step_due_at = _next_steps_due([lead.pk]).get(lead.pk)
+        if hasattr(lead, "next_step_due"):  # read with the lead (_with_summary_facts)
+            next_step_due_at = lead.next_step_due
+        else:
+            next_step_due_at = _next_steps_due([lead.pk]).get(lead.pk)
 
     owner = lead.owner if lead.owner_id else None
     return {
@@ -111,11 +138,11 @@ def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
         "phone": lead.phone or lead.phone_e164,
         "tel": f"tel:{lead.phone_e164}" if lead.phone_e164 else "",
         "source": lead.source,
-        "source_label": lead.get_source_display(),
+        "source_label": _label(Source, lead.source),
         "temperature": lead.temperature,
-        "inquiry_type": lead.get_inquiry_type_display(),
+        "inquiry_type": _label(InquiryType, lead.inquiry_type),
         "stage": lead.stage,
-        "stage_label": lead.get_stage_display(),
+        "stage_label": _label(Stage, lead.stage),
         "submitted_at": lead.submitted_at,
         "first_contact_due_at": lead.first_contact_due_at,
         "sla_warning_at": sla_warning_at(lead),
@@ -141,7 +168,7 @@ def _payload(lead_id: int, event: LeadEvent, **extra) -> Callable[[], dict]:
     """The event body, built when the push leaves (after the commit)."""
 
     def build() -> dict:
-        lead = Lead.objects.select_related("owner").get(pk=lead_id)
+        lead = _with_summary_facts(Lead.objects).get(pk=lead_id)
         return {"lead": lead_summary(lead), "change": _change(event), **extra}
 
     return build

@@ -28,7 +28,7 @@ SUMMARY_KEYS = {
 def layer(real_redis, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "leadops.channel_layer.LeadOpsChannelLayer",
             "CONFIG": {"hosts": [{"address": settings.REDIS_URL, "socket_timeout": 15}]},
         }
     }
@@ -97,7 +97,10 @@ def test_a_payload_function_is_read_at_commit_time(listen):
 
 def test_a_channel_layer_failure_is_logged_not_raised(settings, caplog):
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:6/0"]}}
+        "default": {
+            "BACKEND": "leadops.channel_layer.LeadOpsChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6/0"]},
+        }
     }
     assert send_now(["leadops.user.4"], {"type": "lead.assigned"}) is False
     assert "push lead.assigned" in caplog.text
@@ -193,3 +196,30 @@ def test_the_dashboard_hears_when_its_breach_counter_may_move(listen, rep):
         {"type": "dashboard.breaches", "cause": "sla.breached"},
         {"type": "dashboard.breaches", "cause": "attempt.logged"},
     ]  # no lead details: the page re-reads its counts with its own filters
+
+
+def test_one_push_to_several_groups_reaches_each_member_once(layer):
+    """leadops/channel_layer.py: a page in the owner's and the team's group (a manager who
+    owns the lead) hears the event once; a page in one of them hears it too."""
+
+    def on_loop(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, push._loop()).result(timeout=20)
+
+    manager_page, teammate_page, stranger_page = (on_loop(layer.new_channel()) for _ in range(3))
+    for group, channel in (("leadops.user.70", manager_page), ("leadops.team.70", manager_page),
+                           ("leadops.team.70", teammate_page), ("leadops.user.71", stranger_page)):  # fmt: skip
+        on_loop(layer.group_add(group, channel))
+
+    async def drain(channel) -> list[dict]:
+        events = []
+        while True:
+            try:
+                async with asyncio.timeout(0.5):
+                    events.append((await layer.receive(channel))["event"])
+            except TimeoutError:
+                return events
+
+    assert send_now(["leadops.user.70", "leadops.team.70", "leadops.team.72"], {"type": "lead.assigned", "n": 1})
+    assert on_loop(drain(manager_page)) == [{"type": "lead.assigned", "n": 1}]
+    assert on_loop(drain(teammate_page)) == [{"type": "lead.assigned", "n": 1}]
+    assert on_loop(drain(stranger_page)) == []

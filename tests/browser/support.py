@@ -116,7 +116,7 @@ class ForkSafeDaphneProcess(DaphneProcess):
     REDIS_URL=REDIS_URL,
     CHANNEL_LAYERS={
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "leadops.channel_layer.LeadOpsChannelLayer",
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]},
         }
     },

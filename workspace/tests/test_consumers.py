@@ -28,7 +28,7 @@ ORIGIN = (b"origin", b"http://localhost")
 def layer(real_redis, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "leadops.channel_layer.LeadOpsChannelLayer",
             "CONFIG": {"hosts": [{"address": settings.REDIS_URL, "socket_timeout": 15}]},
         }
     }
