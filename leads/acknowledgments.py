@@ -219,12 +219,11 @@ def acknowledge_inquiry(inquiry_id: int) -> int:
                 lead=lead, kind="acknowledgment.skipped", actor_label="system", data={"reason": reason}
             )
             return 0
-        message_ids = [
-            Message.objects.create(
-                lead=lead, dedupe_key=f"ack:{inquiry.pk}:{fields['channel']}", purpose="acknowledgment", **fields
-            ).pk
+        messages = Message.objects.bulk_create(
+            Message(lead=lead, dedupe_key=f"ack:{inquiry.pk}:{fields['channel']}", purpose="acknowledgment", **fields)
             for fields in compose(lead, inquiry, now)
-        ]
+        )
+        message_ids = [message.pk for message in messages]
         inquiry.ack_state = AckState.DONE
         inquiry.save(update_fields=["ack_state"])
     return sum(deliver_message(message_id) for message_id in message_ids)

@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadops.queues import enqueue_on_commit
@@ -74,20 +74,21 @@ def deliver_message(message_id: int) -> bool:
         _failed(message, error)
         return False
     sent_at = timezone.now()
-    Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
+    with transaction.atomic():  # the sent state, the lead's acknowledged_at and the event: one commit
+        Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
+        if message.purpose == "acknowledgment":
+            Lead.objects.filter(pk=message.lead_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
+        LeadEvent.objects.create(
+            lead_id=message.lead_id,
+            kind=f"{message.purpose}.sent",
+            at=sent_at,
+            actor_label="system",
+            data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
+        )
     log.info(
         "%s %s sent by %s", message.purpose, message.pk, message.channel,
         extra={"lead_id": message.lead_id, "message_id": message.pk},
     )  # fmt: skip
-    if message.purpose == "acknowledgment":
-        Lead.objects.filter(pk=message.lead_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
-    LeadEvent.objects.create(
-        lead_id=message.lead_id,
-        kind=f"{message.purpose}.sent",
-        at=sent_at,
-        actor_label="system",
-        data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
-    )
     return True
 
 

@@ -15,6 +15,7 @@ from routing.config import one_configuration
 
 log = logging.getLogger(__name__)
 ACKNOWLEDGE_JOB = "leads.tasks.acknowledge_inquiry"
+WAITING_LOOKAHEAD = 50
 
 
 def handle_new_inquiry(inquiry_id: int) -> None:
@@ -30,17 +31,18 @@ def handle_new_inquiry(inquiry_id: int) -> None:
             assign_lead(lead_id)
         except Exception:
             log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
-        if _others_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}"):
+        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}"):
             return
         acknowledgments.acknowledge_inquiry(inquiry_id)
 
 
-def _others_waiting() -> bool:
-    """Whether jobs wait behind this one (a burst of new leads). Then the acknowledgment
-    becomes a job of its own at the back of the queue, so the leads behind are routed
-    first: the owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). With nothing
-    waiting it is sent here, without the cost of a second job."""
+def _new_leads_waiting() -> bool:
+    """Whether other new leads' jobs wait in the queue (a burst). Then the acknowledgment
+    becomes a job of its own at the back of the queue, so those leads are routed first:
+    the owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). Otherwise it is sent
+    here, without the cost of a second job. The next WAITING_LOOKAHEAD jobs are looked at."""
     try:
-        return get_queue().count > 0
+        waiting = get_queue().get_job_ids(0, WAITING_LOOKAHEAD)
     except redis.RedisError:
         return False
+    return any(job_id.startswith("inquiry-") for job_id in waiting)
