@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 export PORT WS_PORT
 
-.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live bench-dashboard bench-routing bench-cadences bench-e2e bench-worker-cost bench-push bench-whatif drills audit clean
+.PHONY: help venv run test lint prod bench-intake bench-pipeline bench-live bench-dashboard bench-routing bench-cadences bench-e2e bench-worker-cost bench-push bench-whatif bench-mailbox-memory drills audit clean
 
 help:
 	@echo "make venv          create .venv and install requirements-test.txt (only when they changed)"
@@ -34,6 +34,7 @@ help:
 	@echo "make bench-e2e     run bench/e2e.py: full production stack at stepped rates, highest rate with p95 submission -> rep < 1 s (BENCH_ARGS=...)"
 	@echo "make bench-worker-cost run bench/worker_cost.py: worker CPU ms and SQL statements per lead, by stage (BENCH_ARGS=...)"
 	@echo "make bench-whatif  run bench/whatif.py: the admin's what-if over 100,000 leads, goal < 30 s (BENCH_ARGS=...)"
+	@echo "make bench-mailbox-memory run bench/mailbox_memory.py: peak RSS rebuilding a 100,000-message mailbox (BENCH_ARGS=...)"
 	@echo "make drills        fault drills on private PostgreSQL + Redis: Redis down, worker SIGKILL, PostgreSQL down, websocket drop"
 	@echo "make audit         pip-audit of requirements.txt against the PyPI/OSV vulnerability data (needs that network)"
 	@echo "make clean         remove db.sqlite3, staticfiles and test artifacts (keeps .venv)"
@@ -142,6 +143,9 @@ bench-push: venv
 
 bench-whatif: venv
 	$(PY) bench/whatif.py $(BENCH_ARGS)
+
+bench-mailbox-memory: venv
+	$(PY) bench/mailbox_memory.py $(BENCH_ARGS)
 
 drills: venv
 	$(PY) bench/drills.py $(BENCH_ARGS)

@@ -51,13 +51,17 @@ def _chunks(items: list, size: int = CHUNK):
 
 def match_contacts(mailbox: Mailbox) -> int:
     """Set `lead` and `from_contact` on the mailbox's messages; returns how many changed."""
-    rows = list(MailMessage.objects.filter(mailbox=mailbox).values_list("pk", "counterpart", "outgoing", "lead_id"))
+    rows = list(
+        MailMessage.objects.filter(mailbox=mailbox).values_list(
+            "pk", "counterpart", "outgoing", "lead_id", "from_contact"
+        )
+    )
     rows_with_recipients = dict(
         MailMessage.objects.filter(mailbox=mailbox, outgoing=True).values_list("pk", "to_addresses")
     )
     own = mailbox.own_addresses()
     candidates: set[str] = set()
-    for pk, counterpart, outgoing, _ in rows:
+    for pk, counterpart, outgoing, _, _ in rows:
         if outgoing:
             candidates.update(a for a in rows_with_recipients.get(pk, "").split(",") if a and a not in own)
         elif counterpart:
@@ -78,8 +82,7 @@ def match_contacts(mailbox: Mailbox) -> int:
         known.update(Lead.objects.filter(company_domain__in=chunk, junk=False).values_list("company_domain", flat=True))
         known.update(NamedAccount.objects.filter(domain__in=chunk).values_list("domain", flat=True))
     changes: dict[tuple[int | None, bool], list[int]] = {}
-    current = dict(MailMessage.objects.filter(mailbox=mailbox).values_list("pk", "from_contact"))
-    for pk, counterpart, outgoing, lead_id in rows:
+    for pk, counterpart, outgoing, lead_id, was_contact in rows:
         if outgoing:
             recipients = [a for a in rows_with_recipients.get(pk, "").split(",") if a and a not in own]
             lead = next((lead_of[normalized[a]] for a in recipients if normalized.get(a) in lead_of), None)
@@ -87,7 +90,7 @@ def match_contacts(mailbox: Mailbox) -> int:
         else:
             lead = lead_of.get(normalized.get(counterpart, ""))
             contact = lead is not None or email_domain(counterpart) in known
-        if (lead, contact) != (lead_id, current[pk]):
+        if (lead, contact) != (lead_id, was_contact):
             changes.setdefault((lead, contact), []).append(pk)
     changed = 0
     with transaction.atomic():
@@ -99,64 +102,70 @@ def match_contacts(mailbox: Mailbox) -> int:
 
 def rebuild_threads(mailbox: Mailbox) -> tuple[int, int]:
     """Replace the mailbox's threads and waits with ones rebuilt from every stored header;
-    returns (threads, waits)."""
-    messages = [
+    returns (threads, waits). Memory stays flat with the mailbox's size: the headers are
+    read twice (the ids and references to link them, then slim rows to group), and the
+    threads and their waits are written a chunk at a time."""
+    stored = MailMessage.objects.filter(mailbox=mailbox).order_by("sent_at", "pk")
+    links = threading_rules.link(
+        (message_id, in_reply_to, references.split())
+        for message_id, in_reply_to, references in stored.values_list(
+            "message_id", "in_reply_to", "references"
+        ).iterator(chunk_size=2000)
+    )
+    slim = (
         threading_rules.Message(
             message_id=message_id,
-            in_reply_to=in_reply_to,
-            references=tuple(references.split()),
+            in_reply_to="",
+            references=(),
             sent_at=sent_at,
             outgoing=outgoing,
             from_contact=from_contact,
             lead_id=lead_id,
             subject=subject,
         )  # fmt: skip
-        for message_id, in_reply_to, references, sent_at, outgoing, from_contact, lead_id, subject in (
-            MailMessage.objects.filter(mailbox=mailbox)
-            .order_by("sent_at", "pk")
-            .values_list(
-                "message_id", "in_reply_to", "references", "sent_at", "outgoing", "from_contact", "lead_id", "subject"
-            )
-            .iterator(chunk_size=2000)
-        )
-    ]
+        for message_id, sent_at, outgoing, from_contact, lead_id, subject in stored.values_list(
+            "message_id", "sent_at", "outgoing", "from_contact", "lead_id", "subject"
+        ).iterator(chunk_size=2000)
+    )
+    conversations = threading_rules.group(slim, links)
+    del links
     calendar, tz = rep_calendar(mailbox.owner)
-    conversations = threading_rules.threads(messages)
+    thread_count = wait_count = 0
     with transaction.atomic():
         ReplyWait.objects.filter(mailbox=mailbox).delete()
         MailThread.objects.filter(mailbox=mailbox).delete()
-        rows = MailThread.objects.bulk_create(
-            [
-                MailThread(
-                    mailbox=mailbox,
-                    root_message_id=thread[0].message_id,
-                    subject=thread[0].subject,
-                    messages=len(thread),
-                    started_at=thread[0].sent_at,
-                    last_at=thread[-1].sent_at,
-                )  # fmt: skip
-                for thread in conversations
-            ],
-            batch_size=1000,
-        )
-        waits = []
-        for row, thread in zip(rows, conversations, strict=True):
-            for wait in threading_rules.waits(thread):
-                business = (
-                    sla.business_seconds_between(wait.waited_from, wait.replied_at, calendar, tz)
-                    if wait.replied_at
-                    else None
-                )
-                waits.append(
-                    ReplyWait(
+        for chunk in _chunks(conversations, 1000):
+            rows = MailThread.objects.bulk_create(
+                [
+                    MailThread(
                         mailbox=mailbox,
-                        thread=row,
-                        lead_id=wait.lead_id,
-                        waited_from=wait.waited_from,
-                        replied_at=wait.replied_at,
-                        wall_seconds=wait.seconds,
-                        business_seconds=business,
+                        root_message_id=thread[0].message_id,
+                        subject=thread[0].subject,
+                        messages=len(thread),
+                        started_at=thread[0].sent_at,
+                        last_at=thread[-1].sent_at,
                     )  # fmt: skip
-                )
-        ReplyWait.objects.bulk_create(waits, batch_size=1000)
-    return len(rows), len(waits)
+                    for thread in chunk
+                ]
+            )
+            waits = [
+                ReplyWait(
+                    mailbox=mailbox,
+                    thread=row,
+                    lead_id=wait.lead_id,
+                    waited_from=wait.waited_from,
+                    replied_at=wait.replied_at,
+                    wall_seconds=wait.seconds,
+                    business_seconds=(
+                        sla.business_seconds_between(wait.waited_from, wait.replied_at, calendar, tz)
+                        if wait.replied_at
+                        else None
+                    ),
+                )  # fmt: skip
+                for row, thread in zip(rows, chunk, strict=True)
+                for wait in threading_rules.waits(thread)
+            ]
+            ReplyWait.objects.bulk_create(waits, batch_size=1000)
+            thread_count += len(rows)
+            wait_count += len(waits)
+    return thread_count, wait_count

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Message:
     message_id: str
     in_reply_to: str
@@ -27,7 +27,7 @@ class Message:
     subject: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wait:
     waited_from: datetime
     replied_at: datetime | None
@@ -56,20 +56,32 @@ class _Links:
             self.parent[second_root] = first_root
 
 
-def threads(messages: Iterable[Message]) -> list[list[Message]]:
-    """The conversations, each in time order (a sent message first on a tie), oldest first."""
-    links, stored = _Links(), []
-    for message in messages:
-        stored.append(message)
-        links.find(message.message_id)
-        for related in (message.in_reply_to, *message.references):
+def link(headers: Iterable[tuple[str, str, Sequence[str]]]) -> _Links:
+    """Which Message-IDs belong together, from (message_id, in_reply_to, references)."""
+    links = _Links()
+    for message_id, in_reply_to, references in headers:
+        links.find(message_id)
+        for related in (in_reply_to, *references):
             if related:
-                links.join(message.message_id, related)
+                links.join(message_id, related)
+    return links
+
+
+def group(messages: Iterable[Message], links: _Links) -> list[list[Message]]:
+    """The conversations, each in time order (a sent message first on a tie), oldest first."""
     groups: dict[str, list[Message]] = {}
-    for message in stored:
+    for message in messages:
         groups.setdefault(links.find(message.message_id), []).append(message)
-    ordered = [sorted(group, key=lambda m: (m.sent_at, not m.outgoing)) for group in groups.values()]
-    return sorted(ordered, key=lambda group: (group[0].sent_at, group[0].message_id))
+    ordered = [sorted(found, key=lambda m: (m.sent_at, not m.outgoing)) for found in groups.values()]
+    return sorted(ordered, key=lambda found: (found[0].sent_at, found[0].message_id))
+
+
+def threads(messages: Iterable[Message]) -> list[list[Message]]:
+    """The conversations of these messages. A large mailbox reads its headers twice
+    instead (mailboxes/rebuild.py): link() over the ids, then group() over slim messages
+    without their references, so the references are never all in memory at once."""
+    stored = list(messages)
+    return group(stored, link((m.message_id, m.in_reply_to, m.references) for m in stored))
 
 
 def waits(thread: Sequence[Message]) -> list[Wait]:
