@@ -21,7 +21,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from leadops.public import absolute_url
 from leadops.timezones import zone
@@ -127,35 +129,44 @@ def wants(choice: str, temperature: str) -> bool:
     return choice == AlertChoice.ALL or (choice == AlertChoice.HOT and temperature == Temperature.HOT)
 
 
+# In the rep's language (alert_content's `language`: their profile's, else LANGUAGE_CODE).
 HEADLINES = {
-    "lead.assigned": "New {temperature} lead L-{id}",
-    "lead.reassigned": "Lead L-{id} moved to you",
-    "task.due": "Call due: L-{id}",
-    "sla.warning": "SLA almost gone: L-{id}",
+    "lead.assigned": gettext_lazy("New %(temperature)s lead L-%(id)s"),
+    "lead.reassigned": gettext_lazy("Lead L-%(id)s moved to you"),
+    "task.due": gettext_lazy("Call due: L-%(id)s"),
+    "sla.warning": gettext_lazy("SLA almost gone: L-%(id)s"),
 }
 
 
-def alert_content(lead: Lead, kind: str = "lead.assigned", time_zone: str | None = None) -> dict:
+def alert_content(
+    lead: Lead, kind: str = "lead.assigned", time_zone: str | None = None, language: str | None = None
+) -> dict:
     """What every alert beyond the page carries (the rep's SMS, the web push, the team
     chat): who, how to call, where from, how hot, by when, and the link to the lead. The
-    deadline reads in the rep's time zone."""
+    deadline reads in the rep's time zone, the words in `language` (the rep's; empty or
+    None: LANGUAGE_CODE), including the one-line `summary`."""
     due = lead.first_contact_due_at if lead.first_attempt_at is None else None
-    temperature = lead.get_temperature_display()
-    return {
-        "lead_id": lead.pk,
-        "kind": kind,
-        "headline": HEADLINES.get(kind, HEADLINES["lead.assigned"]).format(id=lead.pk, temperature=temperature.lower()),
-        "name": lead.display_name or f"L-{lead.pk}",
-        "company": lead.company,
-        "phone": lead.phone_e164 or lead.phone,
-        "tel": f"tel:{lead.phone_e164}" if lead.phone_e164 else "",
-        "source": lead.get_source_display(),
-        "temperature": temperature,
-        "sla_due_at": due.isoformat() if due else None,
-        "sla_due": _deadline(due, time_zone) if due else "",
-        "url": reverse("workspace-lead", args=[lead.pk]),
-        "link": lead_link(lead),
-    }
+    with translation.override(language or settings.LANGUAGE_CODE):
+        temperature = str(lead.get_temperature_display())
+        content = {
+            "lead_id": lead.pk,
+            "kind": kind,
+            "headline": str(HEADLINES.get(kind, HEADLINES["lead.assigned"]))
+            % {"id": lead.pk, "temperature": temperature.lower()},
+            "name": lead.display_name or f"L-{lead.pk}",
+            "company": lead.company,
+            "phone": lead.phone_e164 or lead.phone,
+            "tel": f"tel:{lead.phone_e164}" if lead.phone_e164 else "",
+            "source": str(lead.get_source_display()),
+            "temperature": temperature,
+            "sla_due_at": due.isoformat() if due else None,
+            "sla_due": _deadline(due, time_zone) if due else "",
+            "url": reverse("workspace-lead", args=[lead.pk]),
+            "link": lead_link(lead),
+            "open": pgettext("an alert's link to the lead", "Open"),
+        }
+        content["summary"] = _summary(content)
+    return content
 
 
 def _deadline(due: datetime, time_zone: str | None) -> str:
@@ -165,14 +176,19 @@ def _deadline(due: datetime, time_zone: str | None) -> str:
         place = zone(settings.LEADOPS_DEFAULT_TIMEZONE)
     local = timezone.localtime(due, place)
     today = timezone.localtime(timezone.now(), place).date()
-    return f"call by {local:%H:%M}" if local.date() == today else f"call by {local:%a %d %b %H:%M}"
+    when = date_format(local, "H:i") if local.date() == today else date_format(local, "D d M H:i")
+    return gettext("call by %(time)s") % {"time": when}
+
+
+def _summary(content: dict) -> str:
+    parts = [content["name"], content["company"], content["phone"] or gettext("no phone"), content["source"]]
+    parts += [content["temperature"].lower(), content["sla_due"]]
+    return ", ".join(part for part in parts if part)
 
 
 def alert_summary(content: dict) -> str:
     """One line of the content: the SMS body and the push notification's body."""
-    parts = [content["name"], content["company"], content["phone"] or "no phone", content["source"]]
-    parts += [content["temperature"].lower(), content["sla_due"]]
-    return ", ".join(part for part in parts if part)
+    return content["summary"]
 
 
 def sla_deadline_text(lead: Lead) -> str:
@@ -197,9 +213,9 @@ def alert_lines(lead: Lead) -> list[str]:
     ]
 
 
-def sms_text(lead: Lead, kind: str = "lead.assigned", time_zone: str | None = None) -> str:
-    content = alert_content(lead, kind, time_zone)
-    return f"{content['headline']}: {alert_summary(content)}. Open: {content['link']}"
+def sms_text(lead: Lead, kind: str = "lead.assigned", time_zone: str | None = None, language: str | None = None) -> str:
+    content = alert_content(lead, kind, time_zone, language)
+    return f"{content['headline']}: {alert_summary(content)}. {content['open']}: {content['link']}"
 
 
 def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
@@ -209,7 +225,9 @@ def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
 
 def _rep_sms(lead: Lead, owner_id: int, kind: str):
     """The SMS to the lead's rep, if they gave a number and want this lead's alerts."""
-    profile = RepProfile.objects.filter(user_id=owner_id).values("sms_phone", "sms_alerts", "time_zone").first()
+    profile = (
+        RepProfile.objects.filter(user_id=owner_id).values("sms_phone", "sms_alerts", "time_zone", "language").first()
+    )
     if not profile or not profile["sms_phone"] or not wants(profile["sms_alerts"], lead.temperature):
         return None
     prefix = "hot-sms" if lead.temperature == Temperature.HOT else "lead-sms"
@@ -219,7 +237,7 @@ def _rep_sms(lead: Lead, owner_id: int, kind: str):
         purpose="hot_alert" if lead.temperature == Temperature.HOT else "lead_alert",
         channel="sms",
         recipient=profile["sms_phone"],
-        body=sms_text(lead, kind, profile["time_zone"]),
+        body=sms_text(lead, kind, profile["time_zone"], profile["language"]),
     )
 
 

@@ -32,10 +32,10 @@ GRACE = timedelta(seconds=5)
 BATCH = 500
 
 
-def payload(event: LeadEvent, kind: str, time_zone: str | None, now: datetime) -> bytes:
+def payload(event: LeadEvent, kind: str, time_zone: str | None, now: datetime, language: str | None = None) -> bytes:
     """What the service worker shows (static/webpush/sw.js): the same content and link
-    as the rep's SMS (notifications.alerts.alert_content)."""
-    content = alert_content(event.lead, kind, time_zone)
+    as the rep's SMS (notifications.alerts.alert_content), in the rep's language."""
+    content = alert_content(event.lead, kind, time_zone, language)
     body = {
         "type": kind,
         "title": f"{content['headline']}: {content['name']}",
@@ -85,9 +85,9 @@ def _claim(event_id: int, now: datetime) -> list[PushDelivery]:
     )
 
 
-def _time_zone(delivery: PushDelivery) -> str | None:
+def _zone_and_language(delivery: PushDelivery) -> tuple[str | None, str | None]:
     profile = getattr(delivery.subscription.user, "rep_profile", None)
-    return profile.time_zone if profile else None
+    return (profile.time_zone, profile.language) if profile else (None, None)
 
 
 def send_pushes(event_id: int, now: datetime | None = None) -> dict[str, int]:
@@ -107,7 +107,8 @@ def send_pushes(event_id: int, now: datetime | None = None) -> dict[str, int]:
         subscription = delivery.subscription
         device = webpush.Device(subscription.endpoint, subscription.p256dh, subscription.auth)
         urgency = "high" if delivery.kind in ("lead.assigned", "lead.reassigned") else "normal"
-        outcome = webpush.send(device, payload(event, delivery.kind, _time_zone(delivery), now), urgency=urgency)
+        time_zone, language = _zone_and_language(delivery)
+        outcome = webpush.send(device, payload(event, delivery.kind, time_zone, now, language), urgency=urgency)
         if outcome.result == "sent":
             sent.append(delivery)
         else:

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from leadops import webpush
@@ -99,6 +100,14 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "offline": reverse("webpush-offline"),
         "icon": static("webpush/icon-192.png"),
         "badge": static("webpush/icon-192.png"),
+        # The worker's own words, in the language of the page that registered it (a
+        # switch of language changes these bytes, so the browser installs it again).
+        "labels": {
+            "accept": gettext("Accept"),
+            "call": gettext("Call"),
+            "offline": gettext("You are offline. LeadOps will work again once the connection is back."),
+            "something_new": gettext("Something new in your queue."),
+        },
     }
     body = f"self.LEADOPS_SW = {json.dumps(settings_line)};\n{source}"
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")

@@ -73,3 +73,18 @@ def test_a_deadline_on_another_day_says_which(rep):
     with time_machine.travel(TUESDAY_11_NY, tick=False):
         lead = make_lead(rep, at=TUESDAY_11_NY, first_contact_due_at=TUESDAY_11_NY + timedelta(days=1))
         assert "call by Wed 25 Nov 11:00" in sms_text(lead, time_zone="America/New_York")
+
+
+def test_a_rep_who_reads_malay_gets_the_sms_in_malay_and_the_push_in_their_language(rep):
+    rep_profile(rep, sms_phone="+14155550199", time_zone="Europe/London", language="ms")
+    with time_machine.travel(TUESDAY_11_NY, tick=False):
+        lead = make_lead(rep, at=TUESDAY_11_NY, first_contact_due_at=TUESDAY_11_NY + timedelta(days=1))
+        event = LeadEvent.objects.create(lead=lead, kind="lead.assigned", at=TUESDAY_11_NY, data={})
+        [sms] = hot_lead_alerts(lead, rep.pk)
+        push = json.loads(payload(event, "lead.assigned", "Europe/London", TUESDAY_11_NY, "id"))
+    assert sms.body.startswith(f"Prospek panas baharu L-{lead.pk}: ")
+    assert "hubungi sebelum Rab 25 Nov 16:00" in sms.body and sms.body.endswith(
+        f"Buka: http://127.0.0.1:8000/leads/{lead.pk}/"
+    )
+    assert push["title"] == f"Prospek panas baru L-{lead.pk}: {lead.display_name}"
+    assert "hubungi sebelum" in push["body"] and "call by" not in push["body"]

@@ -49,7 +49,7 @@
     if (request.mode === "navigate") {
       event.respondWith(fetch(request).catch(function () {
         return caches.match(settings.offline).then(function (page) {
-          return page || new Response("You are offline. LeadOps will work again once the connection is back.", {
+          return page || new Response(settings.labels.offline, {
             status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" },
           });
         });
@@ -66,8 +66,8 @@
   function leadPath(data) { return "/leads/" + Number(data.lead) + "/"; }
 
   function options(data) {
-    var actions = [{ action: "accept", title: "Accept" }];
-    if (data.tel && TEL.test(data.tel)) { actions.push({ action: "call", title: "Call " + (data.phone || "") }); }
+    var actions = [{ action: "accept", title: settings.labels.accept }];
+    if (data.tel && TEL.test(data.tel)) { actions.push({ action: "call", title: settings.labels.call + " " + (data.phone || "") }); }
     if (data.type !== "lead.assigned" && data.type !== "lead.reassigned") { actions.shift(); }
     return {
       body: data.body || "",
@@ -90,7 +90,7 @@
 
   function show(data) {
     if (!data || !data.lead) {
-      return self.registration.showNotification("LeadOps", { body: "Something new in your queue.", icon: settings.icon });
+      return self.registration.showNotification("LeadOps", { body: settings.labels.something_new, icon: settings.icon });
     }
     return self.registration.showNotification(data.title || "LeadOps", options(data)).then(function () {
       return tellPages({ type: "push.shown", payload: data });

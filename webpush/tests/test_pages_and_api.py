@@ -208,3 +208,13 @@ def test_only_known_push_services_are_taken(settings, url, allowed):
         "https://updates.push.services.mozilla.com",
     ]
     assert webpush.endpoint_allowed(url) is allowed
+
+
+def test_the_service_worker_speaks_the_language_of_the_page_that_loads_it(client):
+    def labels(language: str) -> dict:
+        first_line = client.get("/sw.js", HTTP_ACCEPT_LANGUAGE=language).content.decode().split("\n", 1)[0]
+        return json.loads(first_line.removeprefix("self.LEADOPS_SW = ").rstrip(";"))["labels"]
+
+    assert labels("en")["accept"] == "Accept" and labels("en")["call"] == "Call"
+    assert labels("ms")["accept"] == "Terima" and labels("ms")["offline"].startswith("Anda di luar talian")
+    assert labels("id")["something_new"] == "Ada sesuatu yang baru di antrean Anda."
