@@ -3,6 +3,7 @@ rate, with the worker running; how soon each one has an owner and its acknowledg
 
     make bench-pipeline                          # = .venv/bin/python bench/pipeline.py
     make bench-pipeline BENCH_ARGS="--rate 50 --duration 60 --workers 2"
+    make bench-pipeline BENCH_ARGS="--burst 40 --senders 8"   # 40 leads at once from 8 clients
 
 Goals: submission -> owner set p95 <= 200 ms (issue 3), submission -> acknowledgment email
 handed to the mail backend p95 <= 1 s (issue 2, SPEC §7), at 50 leads/s.
@@ -106,6 +107,9 @@ from common import (
 )
 
 GOAL_ASSIGN_P95_MS = 200.0
+GOAL_BURST_ASSIGN_P95_MS = 500.0  # issue 11: a burst of 40 at once, all owned with p95 <= 500 ms
+BURST_RATE = 100_000.0  # --burst: send times 10 us apart, i.e. all at once for the senders
+BURST_WARMUP = 10
 GOAL_ACK_P95_MS = 1000.0
 GOAL_RSS_MB = 200.0
 BENCH_CAPACITY = 30_000  # RepProfile.capacity is a PositiveSmallIntegerField
@@ -205,7 +209,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-json", action="store_true", help="do not write bench/results/pipeline-<ts>.json")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal or check fails")
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of a steady rate: N leads at once from --senders clients (after a warm-up burst of 10); "
+        f"owner goal p95 <= {GOAL_BURST_ASSIGN_P95_MS:g} ms (issue 11)",
+    )
     args = parser.parse_args(argv)
+    if args.burst < 0:
+        parser.error("--burst >= 0")
+    if args.burst:  # every lead due at once: the senders post as fast as they can
+        args.rate, args.duration, args.warmup = BURST_RATE, args.burst / BURST_RATE, BURST_WARMUP / BURST_RATE
     if args.rate <= 0 or args.duration <= 0 or args.warmup < 0 or args.drain_timeout <= 0:
         parser.error("--rate > 0, --duration > 0, --warmup >= 0, --drain-timeout > 0")
     if args.workers < 1 or args.web_workers < 1 or args.senders < 1:
@@ -753,7 +769,7 @@ TOTALS = (
     ("received_at -> assigned_at", "assigned", "received"),
     ("received_at -> ack email to backend", "ack", "received"),
     ("submission -> assigned_at", "assigned", "submitted"),
-    ("submission -> owner saved  [goal <= 200]", "owner_saved", "submitted"),
+    ("submission -> owner saved  [goal <= 200; burst 500]", "owner_saved", "submitted"),
     ("submission -> ack email    [goal <= 1000]", "ack", "submitted"),
 )
 
@@ -1410,18 +1426,18 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one linear script
 
     received_assign_p95 = table["received_at -> assigned_at"].get("p95")
     received_ack_p95 = table["received_at -> ack email to backend"].get("p95")
+    assign_goal_ms = GOAL_BURST_ASSIGN_P95_MS if args.burst else GOAL_ASSIGN_P95_MS
     goals = {
-        "assignment_p95_ms": goal(by_phase, "owner_saved", GOAL_ASSIGN_P95_MS),
+        "assignment_p95_ms": goal(by_phase, "owner_saved", assign_goal_ms),
         "acknowledgment_p95_ms": goal(by_phase, "ack", GOAL_ACK_P95_MS),
     }
     goals["assignment_p95_ms"]["received_at_to_assigned_at_p95_ms"] = received_assign_p95
     goals["acknowledgment_p95_ms"]["received_at_to_sent_at_p95_ms"] = received_ack_p95
-    say(
-        f"\nGoals ({args.rate:g} leads/s, {args.workers} worker processes; p95 over all {len(by_phase)} measured leads)"
-    )
+    shape = f"a burst of {args.burst} at once from {args.senders} clients" if args.burst else f"{args.rate:g} leads/s"
+    say(f"\nGoals ({shape}, {args.workers} worker processes; p95 over all {len(by_phase)} measured leads)")
     say(
         f"  {verdict(goals['assignment_p95_ms']['pass'])}  assignment p95, submission -> owner saved: "
-        f"{goal_text(goals['assignment_p95_ms'])} (goal <= {GOAL_ASSIGN_P95_MS:g} ms;"
+        f"{goal_text(goals['assignment_p95_ms'])} (goal <= {assign_goal_ms:g} ms;"
         f" received_at -> assigned_at p95 {received_assign_p95} ms)"
     )
     say(
