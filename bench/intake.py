@@ -139,7 +139,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("BENCH_PG_URL", "postgres://leadops:leadops@127.0.0.1:5432"),
         help="PostgreSQL server URL (role with CREATEDB; no database part) [env BENCH_PG_URL]",
     )
-    parser.add_argument("--database", default="leadops_bench", help="bench database (created if missing)")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", "leadops_bench"),
+        help="bench database (created if missing); give each concurrent bench its own [env BENCH_DATABASE]",
+    )
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
