@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, connections, transaction
-from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 
 from conftest import postgresql_only
 from leads import actions, intake_statement
@@ -80,6 +80,23 @@ class TestStatement:
             assert intake_statement.store_new_lead(*again, since=NOW + timedelta(seconds=1)) is None
         assert Lead.objects.count() == 2
 
+    def test_a_match_answers_only_its_own_look_up_within_one_transaction(self, lead_source):
+        """The look-up hands its answer to the inserts in a transaction-local setting: the
+        next intake of the same transaction (an import) must not read the previous one's."""
+        since = NOW - timedelta(days=30)
+        with transaction.atomic():
+            first = unsaved(submission_of(email="same@firm.io"), lead_source)
+            intake_statement.store_new_lead(*first, since=since)
+            assert (
+                intake_statement.store_new_lead(*unsaved(submission_of(email="same@firm.io"), lead_source), since=since)
+                == first[0].pk
+            )
+            other = unsaved(submission_of(email="other@firm.io"), lead_source)
+            assert intake_statement.store_new_lead(*other, since=since) is None
+            junk = unsaved(submission_of(email="x@mailinator.com"), lead_source)
+            assert intake_statement.store_new_lead(*junk, since=since) is None
+        assert Lead.objects.count() == 3
+
     def test_it_never_matches_a_junk_lead_nor_merges_into_one(self, lead_source):
         junk = unsaved(submission_of(email="x@mailinator.com"), lead_source)
         assert junk[0].junk
@@ -89,9 +106,35 @@ class TestStatement:
                 assert intake_statement.store_new_lead(*junk, since=NOW - timedelta(days=30)) is None
         assert Lead.objects.filter(junk=True).count() == 2
 
-    def test_its_statements_stay_short_enough_for_psycopg_to_cache_their_parsing(self):
-        for shape in ((True, True), (True, False), (False, True), (False, False)):
-            assert len(intake_statement._statement(*shape).encode()) <= MAX_CACHED_STATEMENT_LENGTH
+    def test_its_per_lead_query_stays_small_enough_for_psycopg_to_cache_its_parsing(self):
+        for has_email, has_phone in ((True, True), (True, False), (False, True), (False, False)):
+            query = intake_statement._Shape(has_email, has_phone).execute
+            assert len(query.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+            assert query.count("%s") <= MAX_CACHED_STATEMENT_PARAMS
+
+    def test_it_prepares_once_per_connection_and_again_on_a_new_one(self, lead_source):
+        def store(email):
+            with transaction.atomic():
+                intake_statement.store_new_lead(*unsaved(submission_of(email=email), lead_source), since=NOW)
+
+        def prepared() -> list[str]:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'leadops_new_%%'")
+                return [name for (name,) in cursor.fetchall()]
+
+        def as_a_new_session():
+            intake_statement._prepared.clear()
+            with connection.cursor() as cursor:
+                cursor.execute("DEALLOCATE ALL")
+
+        as_a_new_session()
+        store("one@firm.io")
+        store("two@firm.io")  # a second PREPARE of the same name would fail
+        assert prepared() == ["leadops_new_lead"]
+        as_a_new_session()
+        store("three@firm.io")
+        assert prepared() == ["leadops_new_lead"]
+        assert Lead.objects.count() == 3
 
 
 @postgresql_only
