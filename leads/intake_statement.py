@@ -30,7 +30,7 @@ import json
 import weakref
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.db.models import Model
 
 from leads.models import Inquiry, Lead, LeadEvent
@@ -162,6 +162,7 @@ class _Shape:
 # Which statements each PostgreSQL connection has prepared (they last as long as the
 # session, whatever becomes of the transaction that prepared them).
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+INVALID_STATEMENT_NAME = "26000"  # SQLSTATE: no prepared statement of that name
 
 
 def _prepared_on_this_connection(shape: _Shape) -> None:
@@ -185,12 +186,19 @@ def store_new_lead(lead: Lead, inquiry: Inquiry, event: LeadEvent, *, since) -> 
     params = [*keys, *contact, since] if contact else []
     params += [_lead_row().json(lead), _inquiry_row().json(inquiry), _event_row().json(event)]
     _prepared_on_this_connection(shape)
-    with connection.cursor() as cursor:
-        cursor.execute(shape.execute, params)
-        if keys:
-            cursor.nextset()  # past the locks
-            cursor.nextset()  # and the look-up
-        existing, lead_id, inquiry_id, event_id = cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(shape.execute, params)
+            if keys:
+                cursor.nextset()  # past the locks
+                cursor.nextset()  # and the look-up
+            existing, lead_id, inquiry_id, event_id = cursor.fetchone()
+    except ProgrammingError as error:
+        if getattr(error.__cause__, "sqlstate", None) == INVALID_STATEMENT_NAME:
+            # The session lost its prepared statements (DISCARD ALL, a pooler's reset):
+            # this intake fails, the next one on this connection prepares again.
+            _prepared.pop(connection.connection, None)
+        raise
     if existing is not None:
         return existing
     lead.pk = lead_id

@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import ProgrammingError, connection, connections, transaction
 from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 
 from conftest import postgresql_only
@@ -135,6 +135,19 @@ class TestStatement:
         store("three@firm.io")
         assert prepared() == ["leadops_new_lead"]
         assert Lead.objects.count() == 3
+
+    def test_a_session_that_lost_its_prepared_statements_heals_on_the_next_intake(self, lead_source):
+        def store(email):
+            with transaction.atomic():
+                intake_statement.store_new_lead(*unsaved(submission_of(email=email), lead_source), since=NOW)
+
+        store("one@firm.io")
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+        with pytest.raises(ProgrammingError):
+            store("two@firm.io")
+        store("three@firm.io")
+        assert sorted(Lead.objects.values_list("email", flat=True)) == ["one@firm.io", "three@firm.io"]
 
 
 @postgresql_only
