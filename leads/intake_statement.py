@@ -66,7 +66,7 @@ class _Row:
         if unsupported:  # a new kind of column: teach _JSON_AS_IS/_JSON_ISO how it travels in JSON
             raise NotImplementedError(f"{model.__name__}: no JSON form for {unsupported}")
         self.names = ", ".join(connection.ops.quote_name(field.column) for field in self.fields)
-        self.iso = [field.attname for field in self.fields if field.get_internal_type() in _JSON_ISO]
+        self.iso = [field.column for field in self.fields if field.get_internal_type() in _JSON_ISO]
         self.stamped = [
             field for field in self.fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         ]
