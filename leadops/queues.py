@@ -56,7 +56,10 @@ def enqueue_now(
     try:
         queue = get_queue(queue)
         if at is None:
-            queue.enqueue(func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600)
+            # Our own pipeline: RQ's SADD of the queue name and the job go in one round trip.
+            pipe = queue.connection.pipeline()
+            queue.enqueue(func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600, pipeline=pipe)
+            pipe.execute()
         else:
             queue.enqueue_at(at, func, *args, job_id=job_id, failure_ttl=7 * 24 * 3600, result_ttl=600)
         return True

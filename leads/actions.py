@@ -5,7 +5,6 @@ records a timeline event and schedules side effects (jobs) on commit."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from leadops import events, languages
 from leadops.timezones import resolve_time_zone, zone
-from leads import enrichment, policies, scoring, sla
+from leads import enrichment, intake_statement, policies, scoring, sla
 from leads.choices import IntakeChannel
 from leads.intake import Submission
 from leads.models import Inquiry, Lead, LeadEvent, LeadSource
@@ -79,20 +78,6 @@ def _replay(inquiry: Inquiry) -> IntakeResult:
     return IntakeResult(lead=inquiry.lead, inquiry=inquiry, status=_status_of(inquiry, inquiry.lead), replayed=True)
 
 
-def _lock_contact_points(email: str, phone: str) -> None:
-    """Serialise intakes of the same person, so a double submit cannot make two leads.
-    (SQLite runs one write transaction at a time already.)"""
-    if connection.vendor != "postgresql":
-        return
-    keys = sorted(
-        int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big", signed=True)
-        for value in (email, phone)
-        if value
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)), keys)
-
-
 def sla_targets_for(lead: Lead, at) -> sla.SlaTargets:
     schedule = policies.schedule(lead.lead_source.schedule_id)
     calendar = sla.calendar_from_schedule(schedule, lead.country, lead.region) if schedule else sla.STANDARD_CALENDAR
@@ -154,7 +139,8 @@ def build_lead(submission: Submission, lead_source: LeadSource, now) -> Lead:
 def _new_inquiry(
     lead: Lead, submission: Submission, lead_source: LeadSource, now, duplicate: bool, channel: str
 ) -> Inquiry:
-    return Inquiry.objects.create(
+    """The inquiry of a submission, not saved yet."""
+    return Inquiry(
         lead=lead,
         lead_source=lead_source,
         external_id=submission.external_id,
@@ -169,11 +155,40 @@ def _new_inquiry(
     )
 
 
+def _submitted_event(lead: Lead, now, actor_label: str) -> LeadEvent:
+    """The new lead's `lead.submitted` event, not saved yet (its data gets "inquiry" when it is)."""
+    first_contact_by = lead.first_contact_due_at.isoformat() if lead.first_contact_due_at else None
+    data = {"temperature": lead.temperature, "score": lead.score, "junk_reason": lead.junk_reason,
+            "sla_policy": lead.sla_policy_id, "first_contact_by": first_contact_by}  # fmt: skip
+    return LeadEvent(lead=lead, kind="lead.submitted", actor_label=actor_label, at=now, data=data)
+
+
+def _store_new_lead(lead: Lead, inquiry: Inquiry, event: LeadEvent, now) -> int | None:
+    """Store a new lead with its first inquiry and event, unless a lead with the same email
+    or phone came within DUPLICATE_WINDOW: then its id (nothing stored). On PostgreSQL one
+    round trip (leads/intake_statement.py); elsewhere the ORM, one row at a time."""
+    since = now - DUPLICATE_WINDOW
+    if connection.vendor == "postgresql":
+        return intake_statement.store_new_lead(lead, inquiry, event, since=since)
+    if not lead.junk:
+        existing = Lead.objects.recent_match(email=lead.email_normalized, phone=lead.phone_e164, since=since)
+        if existing:
+            return existing
+    lead.save()
+    inquiry.lead = lead
+    inquiry.save()
+    event.lead = lead
+    event.data = {"inquiry": inquiry.pk, **event.data}
+    event.save()
+    return None
+
+
 def _join_existing(
     lead: Lead, submission: Submission, lead_source: LeadSource, now, actor_label: str, channel: str
 ) -> Inquiry:
     """A repeat inquiry joins the lead; a hotter one reheats it and may pull its SLA in."""
     inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=True, channel=channel)
+    inquiry.save()
     new_temperature = scoring.temperature_for(submission.inquiry_type, lead.score)
     data = {"inquiry": inquiry.pk, "inquiry_type": submission.inquiry_type, "source": submission.source}
     if scoring.hotter(new_temperature, lead.temperature) != lead.temperature:
@@ -209,31 +224,15 @@ def lead_intake(
     try:
         with transaction.atomic():
             lead = build_lead(submission, lead_source, now)
-            existing = None
-            if not lead.junk:
-                _lock_contact_points(lead.email_normalized, lead.phone_e164)
-                existing = Lead.objects.recent_match(
-                    email=lead.email_normalized, phone=lead.phone_e164, since=now - DUPLICATE_WINDOW
-                )
+            lead.route_after = None if lead.junk else now  # routed by the job, or by the sweeper
+            inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=False, channel=channel)
+            event = _submitted_event(lead, now, actor_label)
+            existing = _store_new_lead(lead, inquiry, event, now)
             if existing:
                 lead = Lead.objects.select_for_update(of=("self",)).select_related("lead_source").get(pk=existing)
                 inquiry = _join_existing(lead, submission, lead_source, now, actor_label, channel)
             else:
-                lead.route_after = None if lead.junk else now  # routed by the job, or by the sweeper
-                lead.save()
-                inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=False, channel=channel)
-                record_event(
-                    lead,
-                    "lead.submitted",
-                    actor_label=actor_label,
-                    at=now,
-                    inquiry=inquiry.pk,
-                    temperature=lead.temperature,
-                    score=lead.score,
-                    junk_reason=lead.junk_reason,
-                    sla_policy=lead.sla_policy_id,
-                    first_contact_by=lead.first_contact_due_at.isoformat() if lead.first_contact_due_at else None,
-                )
+                events.emit(events.TIMELINE_RECORDED, lead=lead, event=event)
             events.emit(events.INQUIRY_STORED, inquiry=inquiry)
     except IntegrityError:
         # The same external_id arrived twice at once: the other request stored it.

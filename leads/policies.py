@@ -72,6 +72,15 @@ def intake_key(raw_key: str):
     return key
 
 
+def cached_intake_key(raw_key: str):
+    """The key for a raw bearer key if this process found it within CONFIG_TTL seconds
+    (no query), else None: then ask intake_key()."""
+    if not raw_key:
+        return None
+    entry = _cache.get(("key", hash_intake_key(raw_key)))
+    return entry[1] if entry and time.monotonic() - entry[0] <= CONFIG_TTL else None
+
+
 def known_intake_key(raw_key: str) -> bool:
     """Whether a raw key is a valid key this process has seen within CONFIG_TTL seconds."""
     if not raw_key:
