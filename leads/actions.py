@@ -206,6 +206,25 @@ def _join_existing(
     return inquiry
 
 
+def _store(
+    submission: Submission, lead_source: LeadSource, now, actor_label: str, channel: str
+) -> tuple[Lead, Inquiry]:
+    """One transaction: a new lead with its inquiry, or a new inquiry on a recent lead."""
+    with transaction.atomic():
+        lead = build_lead(submission, lead_source, now)
+        lead.route_after = None if lead.junk else now  # routed by the job, or by the sweeper
+        inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=False, channel=channel)
+        event = _submitted_event(lead, now, actor_label)
+        existing = _store_new_lead(lead, inquiry, event, now)
+        if existing:
+            lead = Lead.objects.select_for_update(of=("self",)).select_related("lead_source").get(pk=existing)
+            inquiry = _join_existing(lead, submission, lead_source, now, actor_label, channel)
+        else:
+            events.emit(events.TIMELINE_RECORDED, lead=lead, event=event)
+        events.emit(events.INQUIRY_STORED, inquiry=inquiry)
+    return lead, inquiry
+
+
 def lead_intake(
     submission: Submission, lead_source: LeadSource, *, actor_label: str, channel: str = IntakeChannel.API
 ) -> IntakeResult:
@@ -222,18 +241,10 @@ def lead_intake(
             return _replay(earlier)
     now = timezone.now()
     try:
-        with transaction.atomic():
-            lead = build_lead(submission, lead_source, now)
-            lead.route_after = None if lead.junk else now  # routed by the job, or by the sweeper
-            inquiry = _new_inquiry(lead, submission, lead_source, now, duplicate=False, channel=channel)
-            event = _submitted_event(lead, now, actor_label)
-            existing = _store_new_lead(lead, inquiry, event, now)
-            if existing:
-                lead = Lead.objects.select_for_update(of=("self",)).select_related("lead_source").get(pk=existing)
-                inquiry = _join_existing(lead, submission, lead_source, now, actor_label, channel)
-            else:
-                events.emit(events.TIMELINE_RECORDED, lead=lead, event=event)
-            events.emit(events.INQUIRY_STORED, inquiry=inquiry)
+        try:
+            lead, inquiry = _store(submission, lead_source, now, actor_label, channel)
+        except intake_statement.PreparedStatementsLost:  # rolled back; prepared again this time
+            lead, inquiry = _store(submission, lead_source, now, actor_label, channel)
     except IntegrityError:
         # The same external_id arrived twice at once: the other request stored it.
         earlier = Inquiry.objects.select_related("lead").filter(

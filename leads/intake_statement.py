@@ -30,7 +30,7 @@ import json
 import weakref
 from dataclasses import dataclass
 
-from django.db import ProgrammingError, connection
+from django.db import OperationalError, ProgrammingError, connection
 from django.db.models import Model
 
 from leads.models import Inquiry, Lead, LeadEvent
@@ -159,6 +159,12 @@ class _Shape:
         return f"{locks}{remember}EXECUTE {self.name}(%s, %s, %s)"
 
 
+class PreparedStatementsLost(OperationalError):
+    """The connection no longer holds the intake's prepared statements; the transaction is
+    aborted. Trying the intake again prepares them anew. (An OperationalError, so that if
+    the retry fails too the API answers 503, retry shortly, never a 500.)"""
+
+
 # Which statements each PostgreSQL connection has prepared (they last as long as the
 # session, whatever becomes of the transaction that prepared them).
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -195,9 +201,10 @@ def store_new_lead(lead: Lead, inquiry: Inquiry, event: LeadEvent, *, since) -> 
             existing, lead_id, inquiry_id, event_id = cursor.fetchone()
     except ProgrammingError as error:
         if getattr(error.__cause__, "sqlstate", None) == INVALID_STATEMENT_NAME:
-            # The session lost its prepared statements (DISCARD ALL, a pooler's reset):
-            # this intake fails, the next one on this connection prepares again.
+            # The session lost its prepared statements (DISCARD ALL, a pooler's reset): they
+            # are prepared again on the next try, which leads.actions.lead_intake makes at once.
             _prepared.pop(connection.connection, None)
+            raise PreparedStatementsLost(str(error)) from error
         raise
     if existing is not None:
         return existing

@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import ProgrammingError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 
 from conftest import postgresql_only
@@ -144,10 +144,18 @@ class TestStatement:
         store("one@firm.io")
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
-        with pytest.raises(ProgrammingError):
+        with pytest.raises(intake_statement.PreparedStatementsLost):
             store("two@firm.io")
         store("three@firm.io")
         assert sorted(Lead.objects.values_list("email", flat=True)) == ["one@firm.io", "three@firm.io"]
+
+    def test_an_intake_that_finds_the_prepared_statements_gone_is_stored_all_the_same(self, lead_source):
+        lead_intake(submission_of(email="one@firm.io"), lead_source, actor_label="tests")
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+        result = lead_intake(submission_of(email="two@firm.io"), lead_source, actor_label="tests")
+        assert result.status == IntakeStatus.ACCEPTED and Lead.objects.filter(email="two@firm.io").count() == 1
+        assert Inquiry.objects.filter(lead=result.lead).count() == 1
 
 
 @postgresql_only
