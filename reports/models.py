@@ -8,6 +8,7 @@ and reads them; reports/rollup_facts.py computes them from the leads and attempt
 - RollupHistogram: percentile material: per (day, owner, kind, bin) the number of values
   in a logarithmic bin and the values themselves in milliseconds ({ms: count}); a
   percentile reads the bin counts, then the values of the one or two bins it falls in.
+- RollupMonthHistogram: the same per calendar month, for the months a period covers whole.
 - RollupDirty: a lead whose figures changed (a database trigger on leads, attempts and
   meetings writes it in the same transaction, whatever the code path); the worker's sweep
   recomputes the days of these leads, and until then the pages compute those days live.
@@ -52,6 +53,21 @@ class RollupHistogram(models.Model):
             models.Index(fields=["kind", "owner", "day", "bin"], name="rollup_histogram_lookup"),
             models.Index(fields=["day"], name="rollup_histogram_day"),
         ]
+
+
+class RollupMonthHistogram(models.Model):
+    """RollupHistogram's rows of a calendar month added up (`month`: its first day), read
+    for the months a report covers whole: 30 times fewer rows for a year."""
+
+    month = models.DateField()
+    owner = models.IntegerField()
+    kind = models.CharField(max_length=16)
+    bin = models.SmallIntegerField()
+    n = models.IntegerField()
+    values = models.JSONField(help_text="{milliseconds: count}")
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "owner", "month", "bin"], name="rollup_month_lookup")]
 
 
 class RollupDirty(models.Model):

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from django.utils import timezone
 from leads.models import Lead
 from reports import rollup_facts
 from reports.filters import MetricFilters, organisation_zone
-from reports.models import DayRollup, RollupDirty, RollupHistogram
+from reports.models import DayRollup, RollupDirty, RollupHistogram, RollupMonthHistogram
 from reports.rollup_facts import COLUMN_KEYS, TOTAL, day_bounds, local_day
 
 # Percentile bins (milliseconds): four per doubling from 1 s to about a year.
@@ -44,8 +44,9 @@ def zone_name(tz: ZoneInfo) -> str:
     return str(tz.key)
 
 
-def recompute_day(day: date, tz: ZoneInfo | None = None) -> int:
-    """Store `day`'s rows anew; returns the number of leads."""
+def recompute_day(day: date, tz: ZoneInfo | None = None, *, month: bool = True) -> int:
+    """Store `day`'s rows anew (and its month's histogram, unless month=False); returns the
+    number of leads."""
     tz = tz or organisation_zone()
     start, end = day_bounds(day, tz)
     parts = rollup_facts.compute(Lead.objects.countable().filter(submitted_at__gte=start, submitted_at__lt=end), tz)
@@ -55,6 +56,7 @@ def recompute_day(day: date, tz: ZoneInfo | None = None) -> int:
     for key in sorted(keys):
         figures, maps = parts.rows.get(key, {}), parts.maps.get(key, {})
         data = {name: value for name, value in figures.items() if name not in COLUMN_KEYS and value}
+        data["response_median"] = rollup_facts.percentile_of(parts.hist.get((*key, "response"), Counter()), 0.5)
         data |= {name: {str(k): v for k, v in counts.items() if v} for name, counts in maps.items()}
         rows.append(
             DayRollup(
@@ -76,27 +78,51 @@ def recompute_day(day: date, tz: ZoneInfo | None = None) -> int:
         RollupHistogram.objects.filter(day=day).delete()
         DayRollup.objects.bulk_create(rows, batch_size=1000)
         RollupHistogram.objects.bulk_create(histograms, batch_size=2000)
+        if month:
+            recompute_month(day.replace(day=1))
     return parts.rows.get((day, TOTAL), {}).get("leads", 0)
 
 
+def recompute_month(month: date) -> None:
+    """The month's histogram rows anew, from its days' rows."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    merged: dict = defaultdict(lambda: [0, Counter()])
+    rows = RollupHistogram.objects.filter(day__gte=month, day__lt=following).values_list(
+        "owner", "kind", "bin", "n", "values"
+    )
+    for owner, kind, number, count, values in rows.iterator(chunk_size=5000):
+        entry = merged[(owner, kind, number)]
+        entry[0] += count
+        entry[1].update(values)
+    with transaction.atomic():
+        RollupMonthHistogram.objects.filter(month=month).delete()
+        RollupMonthHistogram.objects.bulk_create(
+            [
+                RollupMonthHistogram(month=month, owner=owner, kind=kind, bin=number, n=count, values=dict(values))
+                for (owner, kind, number), (count, values) in merged.items()
+            ],
+            batch_size=2000,
+        )
+
+
 def refresh(now: datetime | None = None, limit: int = DAYS_PER_SWEEP) -> int:
-    """Recompute the days marked dirty that are over (at most `limit`); returns how many."""
+    """Recompute the days marked dirty that are over (at most `limit`) and the months they
+    lie in; then delete the marks read. Returns the number of days."""
     now = now or timezone.now()
     tz = organisation_zone()
     marks = defaultdict(list)
     for pk, submitted_at in RollupDirty.objects.order_by("pk").values_list("pk", "submitted_at")[:DIRTY_BATCH]:
         marks[local_day(submitted_at, tz)].append(pk)
-    done = 0
-    for day in sorted(marks):
-        if done >= limit:
-            break
-        if day_bounds(day, tz)[1] > now:
-            continue  # still open: computed live, and stored once it is over
-        recompute_day(day, tz)
-        for offset in range(0, len(marks[day]), 5000):
-            RollupDirty.objects.filter(pk__in=marks[day][offset : offset + 5000]).delete()
-        done += 1
-    return done
+    # A day still open is computed live, and stored once it is over.
+    days = [day for day in sorted(marks) if day_bounds(day, tz)[1] <= now][:limit]
+    for day in days:
+        recompute_day(day, tz, month=False)
+    for month in sorted({day.replace(day=1) for day in days}):
+        recompute_month(month)
+    done = [pk for day in days for pk in marks[day]]
+    for offset in range(0, len(done), 5000):
+        RollupDirty.objects.filter(pk__in=done[offset : offset + 5000]).delete()
+    return len(days)
 
 
 def sweep_task(now: datetime) -> dict[str, int]:
@@ -113,20 +139,24 @@ def rebuild(now: datetime | None = None, report=None) -> int:
         RollupDirty.objects.filter(pk__lte=last_mark).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {DayRollup._meta.db_table}, {RollupHistogram._meta.db_table}")
+            tables = (DayRollup, RollupHistogram, RollupMonthHistogram)
+            cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in tables)}")
     else:
-        DayRollup.objects.all().delete()
-        RollupHistogram.objects.all().delete()
+        for model in (DayRollup, RollupHistogram, RollupMonthHistogram):
+            model.objects.all().delete()
     first = Lead.objects.aggregate(first=Min("submitted_at"))["first"]
     if first is None:
         return 0
     day, days = local_day(first, tz), 0
     while day_bounds(day, tz)[1] <= now:
-        leads = recompute_day(day, tz)
+        leads = recompute_day(day, tz, month=False)
         days += 1
         if report:
             report(day, leads)
-        day += timedelta(days=1)
+        following = day + timedelta(days=1)
+        if following.month != day.month or day_bounds(following, tz)[1] > now:
+            recompute_month(day.replace(day=1))
+        day = following
     return days
 
 
@@ -154,6 +184,20 @@ def covered_days(filters: MetricFilters, now: datetime, tz: ZoneInfo) -> list[da
             continue
         covered.append(day)
     return sorted(covered)
+
+
+def whole_months(days: list[date]) -> tuple[list[date], list[date]]:
+    """`days` split into the calendar months they hold whole (first days) and the rest."""
+    present = set(days)
+    months, rest = [], []
+    for month in sorted({day.replace(day=1) for day in days}):
+        following = (month + timedelta(days=32)).replace(day=1)
+        month_days = [month + timedelta(days=n) for n in range((following - month).days)]
+        if all(day in present for day in month_days):
+            months.append(month)
+        else:
+            rest += [day for day in month_days if day in present]
+    return months, rest
 
 
 def outside(days: list[date], tz: ZoneInfo) -> Q:

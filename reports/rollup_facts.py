@@ -13,16 +13,18 @@ from the exact one by less than a millisecond.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min, QuerySet
+from django.db.models import QuerySet
 
 from booking.models import Attendance, Meeting, MeetingStatus
 from leads.models import Attempt
 from reports import business_time
+from reports.aggregates import interpolate
 from reports.metrics import ATTEMPT_WINDOW, BUCKETS, REACHED, WON_STAGES
 
 TOTAL = 0
@@ -57,6 +59,23 @@ class Parts:
     maps: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))  # (day, owner) -> key -> map
     hist: dict = field(default_factory=lambda: defaultdict(Counter))  # (day, owner, kind) -> {ms: count}
     open_until: dict = field(default_factory=dict)  # day -> latest due time of a lead not attempted
+
+
+def percentile_of(values: Counter, fraction: float) -> float | None:
+    """percentile_cont over {milliseconds: count}, in seconds."""
+    total = sum(values.values())
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    low = math.floor(position)
+    found, seen = [], 0
+    for value in sorted(values):
+        seen += values[value]
+        while seen > low + len(found) and len(found) < 2:
+            found.append(value / 1000)
+        if len(found) == 2:
+            break
+    return interpolate(found, position, low)
 
 
 def local_day(moment: datetime, tz: ZoneInfo) -> date:
@@ -118,8 +137,6 @@ def compute(leads: QuerySet, tz: ZoneInfo, now: datetime | None = None) -> Parts
     `now`: count in the within-SLA denominator only the leads due strictly before it; None
     (for storing): every lead with a due time, as they all will be once `open_until` passed."""
     parts = Parts()
-    if not leads.order_by().aggregate(first=Min("pk"))["first"]:
-        return parts
     attempts = _attempts(leads)
     meetings = _meetings(leads)
     business = _business_seconds(leads)

@@ -2,8 +2,9 @@
 RollupHistogram): read the bin counts, find the bins of the one or two ranks around the
 position, read only those bins' values (milliseconds), interpolate as PostgreSQL does.
 
-A series is (kind, group): group None for one figure, an owner id for the rep table, a day
-for the daily trend."""
+A series is (kind, group): group None for one figure, an owner id for the rep table. The
+rows come from the months a report covers whole (RollupMonthHistogram) and its other
+covered days (RollupHistogram)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,29 @@ from operator import or_
 from django.db.models import Q, Sum
 
 from reports.aggregates import interpolate
-from reports.models import RollupHistogram
+from reports.models import RollupHistogram, RollupMonthHistogram
 from reports.rollup import bin_of
 
 
-def percentiles(wanted: dict, stored: Q | None, group: str | None, live: dict) -> dict:
-    """`wanted`: name -> ((kind, group value), fraction); `stored`: the histogram rows to
-    read (None: none); `group`: "owner", "day" or None; `live`: (kind, group value) ->
-    Counter of milliseconds. Returns name -> seconds (None without values)."""
+def sources(days: list, months: list, owner: Q) -> list[tuple]:
+    """The histogram rows of whole `months` and of the other covered `days`."""
+    found = []
+    if months:
+        found.append((RollupMonthHistogram, owner & Q(month__in=months)))
+    if days:
+        found.append((RollupHistogram, owner & Q(day__in=days)))
+    return found
+
+
+def percentiles(wanted: dict, stored: list[tuple], group: str | None, live: dict) -> dict:
+    """`wanted`: name -> ((kind, group value), fraction); `stored`: (histogram model, Q)
+    pairs, the rows to read (sources()); `group`: "owner" or None; `live`: (kind, group
+    value) -> Counter of milliseconds. Returns name -> seconds (None without values)."""
     kinds = {series[0] for series, _fraction in wanted.values()}
     counts: dict = defaultdict(Counter)
-    if stored is not None:
-        fields = ["kind", "bin", *([group] if group else [])]
-        for row in RollupHistogram.objects.filter(stored, kind__in=kinds).values(*fields).annotate(total=Sum("n")):
+    fields = ["kind", "bin", *([group] if group else [])]
+    for model, condition in stored:
+        for row in model.objects.filter(condition, kind__in=kinds).values(*fields).annotate(total=Sum("n")):
             counts[(row["kind"], row[group] if group else None)][row["bin"]] += row["total"]
     for series, values in live.items():
         for value, count in values.items():
@@ -44,13 +55,10 @@ def percentiles(wanted: dict, stored: Q | None, group: str | None, live: dict) -
         ranks[name] = (position, low, located)
         needed |= {(*series, number) for number, _rank in located}
     values: dict = defaultdict(Counter)
-    if needed and stored is not None:
-        pairs = [Q(kind=kind, bin=number, **({group: value} if group else {})) for kind, value, number in needed]
-        for row in (
-            RollupHistogram.objects.filter(stored)
-            .filter(reduce(or_, pairs))
-            .values_list("kind", *([group] if group else []), "bin", "values")
-        ):
+    pairs = [Q(kind=kind, bin=number, **({group: value} if group else {})) for kind, value, number in needed]
+    for model, condition in stored if needed else ():
+        rows = model.objects.filter(condition).filter(reduce(or_, pairs))
+        for row in rows.values_list("kind", *([group] if group else []), "bin", "values"):
             kind, value, number, found = (row[0], row[1], row[2], row[3]) if group else (row[0], None, row[1], row[2])
             values[(kind, value, number)].update({int(ms): count for ms, count in found.items()})
     for series, counted in live.items():

@@ -20,9 +20,9 @@ from reports.filters import MetricFilters, organisation_zone
 from reports.metrics import BUCKETS, NEVER_ATTEMPTED, rate, seconds
 from reports.metrics_attempts import AttemptFigures
 from reports.models import DayRollup
-from reports.rollup import covered_days, outside
-from reports.rollup_facts import COLUMN_KEYS, COUNT_KEYS, MAP_KEYS, TOTAL, compute
-from reports.rollup_percentiles import percentiles
+from reports.rollup import covered_days, outside, whole_months
+from reports.rollup_facts import COLUMN_KEYS, COUNT_KEYS, MAP_KEYS, TOTAL, compute, percentile_of
+from reports.rollup_percentiles import percentiles, sources
 
 MEANS = {  # figure -> (sum, count)
     "response_mean": ("response_sum", "attempted"),
@@ -68,9 +68,11 @@ def read(filters: MetricFilters, now: datetime) -> Rolled | None:
     for row in DayRollup.objects.filter(day__in=days, owner=owner).values("day", *COLUMN_KEYS, "data"):
         data = row.pop("data")
         day = row.pop("day")
-        trend[day] = dict(row)
+        trend[day] = dict(row, response_median=data.get("response_median"))
         totals.update(row)
         for name, value in data.items():
+            if name == "response_median":
+                continue
             if name in MAP_KEYS:
                 maps[name].update({key: count for key, count in value.items()})
             else:
@@ -88,21 +90,21 @@ def read(filters: MetricFilters, now: datetime) -> Rolled | None:
         if who == owner:
             live_hist[(kind, None)].update(counts)
             if kind == "response":
-                day_hist[("response", day)] = counts
-    stored = Q(owner=owner, day__in=days)
+                day_hist[day] = counts
+    months, loose_days = whole_months(days)
+    stored = sources(loose_days, months, Q(owner=owner))
     figures = {name: totals[name] for name in COUNT_KEYS}
     for name, (total, count) in MEANS.items():
         figures[name] = totals[total] / totals[count] if totals[count] else None
     wanted = {name: ((kind, None), fraction) for name, (kind, fraction) in PERCENTILES.items()}
     figures |= percentiles(wanted, stored, None, live_hist)
-    medians = percentiles({day: (("response", day), 0.5) for day in trend}, stored, "day", day_hist)
-    for day, row in trend.items():
-        row["median"] = medians[day]
+    for day, row in trend.items():  # a stored day keeps its median; a live one from its values
+        row["median"] = percentile_of(day_hist[day], 0.5) if day in day_hist else row.pop("response_median", None)
     attempts = AttemptFigures(
         had={int(key): count for key, count in maps["had"].items()},
         first_reached={int(key): count for key, count in maps["first_reached"].items()},
     )
-    reps = _rep_rows(days, owner, live)
+    reps = _rep_rows(days, months, loose_days, owner, live)
     attempts.early_by_owner = {row["owner_id"]: row["early"] for row in reps}
     return Rolled(
         figures=figures, attempts=attempts, rep_rows=reps, trend_rows=trend,
@@ -111,7 +113,7 @@ def read(filters: MetricFilters, now: datetime) -> Rolled | None:
     )  # fmt: skip
 
 
-def _rep_rows(days: list[date], owner: int, live) -> list[dict]:
+def _rep_rows(days: list[date], months: list[date], loose_days: list[date], owner: int, live) -> list[dict]:
     stored = DayRollup.objects.filter(day__in=days).filter(Q(owner=owner) if owner else Q(owner__gt=0))
     sums: dict = defaultdict(Counter)
     for row in stored.values("owner").annotate(**{f"{name}_": Sum(name) for name in COLUMN_KEYS}):
@@ -123,8 +125,8 @@ def _rep_rows(days: list[date], owner: int, live) -> list[dict]:
     for (_day, who, kind), counts in live.hist.items():
         if who and kind == "response" and (not owner or who == owner):
             live_hist[("response", who)].update(counts)
-    condition = Q(day__in=days) & (Q(owner=owner) if owner else Q(owner__gt=0))
-    medians = percentiles({who: (("response", who), 0.5) for who in sums}, condition, "owner", live_hist)
+    stored_hist = sources(loose_days, months, Q(owner=owner) if owner else Q(owner__gt=0))
+    medians = percentiles({who: (("response", who), 0.5) for who in sums}, stored_hist, "owner", live_hist)
     users = get_user_model().objects.filter(pk__in=list(sums)).values_list("pk", "username", "first_name", "last_name")
     rows = []
     for pk, username, first_name, last_name in users:
