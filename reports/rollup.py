@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import bisect
+import time
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -34,6 +35,7 @@ from reports.rollup_facts import COLUMN_KEYS, TOTAL, day_bounds, local_day
 EDGES = (0, *sorted({int(1000 * 2 ** (step / 4)) for step in range(100)}))
 DIRTY_BATCH = 50_000
 DAYS_PER_SWEEP = 31
+SWEEP_BUDGET = 5.0  # seconds of recomputation per sweep
 
 
 def bin_of(value_ms: int) -> int:
@@ -105,18 +107,22 @@ def recompute_month(month: date) -> None:
         )
 
 
-def refresh(now: datetime | None = None, limit: int = DAYS_PER_SWEEP) -> int:
-    """Recompute the days marked dirty that are over (at most `limit`) and the months they
-    lie in; then delete the marks read. Returns the number of days."""
+def refresh(now: datetime | None = None, limit: int = DAYS_PER_SWEEP, budget: float = SWEEP_BUDGET) -> int:
+    """Recompute the days marked dirty that are over (at most `limit`, and no new one once
+    `budget` seconds went by) and the months they lie in; then delete the marks of those
+    days. Returns the number of days."""
     now = now or timezone.now()
     tz = organisation_zone()
     marks = defaultdict(list)
     for pk, submitted_at in RollupDirty.objects.order_by("pk").values_list("pk", "submitted_at")[:DIRTY_BATCH]:
         marks[local_day(submitted_at, tz)].append(pk)
     # A day still open is computed live, and stored once it is over.
-    days = [day for day in sorted(marks) if day_bounds(day, tz)[1] <= now][:limit]
-    for day in days:
+    days, started = [], time.monotonic()
+    for day in [day for day in sorted(marks) if day_bounds(day, tz)[1] <= now][:limit]:
+        if days and time.monotonic() - started > budget:
+            break  # the rest on the next sweep: the sweep has other work to do
         recompute_day(day, tz, month=False)
+        days.append(day)
     for month in sorted({day.replace(day=1) for day in days}):
         recompute_month(month)
     done = [pk for day in days for pk in marks[day]]
