@@ -31,15 +31,19 @@ from reports.filters import MetricFilters, organisation_zone
 from reports.models import DayRollup, RollupDirty, RollupHistogram, RollupMonthHistogram
 from reports.rollup_facts import COLUMN_KEYS, TOTAL, day_bounds, local_day
 
-# Percentile bins (milliseconds): four per doubling from 1 s to about a year.
+# Percentile bins (milliseconds), from 1 s to about a year: sixteen per doubling in the total
+# rows (few rows, many values: a percentile then reads few values), four in the owners' rows
+# (many rows, few values each: the rep table then adds up fewer bin counts).
+FINE_EDGES = (0, *sorted({int(1000 * 2 ** (step / 16)) for step in range(400)}))
 EDGES = (0, *sorted({int(1000 * 2 ** (step / 4)) for step in range(100)}))
 DIRTY_BATCH = 50_000
 DAYS_PER_SWEEP = 31
 SWEEP_BUDGET = 5.0  # seconds of recomputation per sweep
 
 
-def bin_of(value_ms: int) -> int:
-    return bisect.bisect_right(EDGES, value_ms)
+def bin_of(value_ms: int, fine: bool) -> int:
+    """The bin of a value: fine in the total rows, else coarse."""
+    return bisect.bisect_right(FINE_EDGES if fine else EDGES, value_ms)
 
 
 def zone_name(tz: ZoneInfo) -> str:
@@ -69,7 +73,7 @@ def recompute_day(day: date, tz: ZoneInfo | None = None, *, month: bool = True) 
     bins = defaultdict(dict)
     for (_day, owner, kind), counts in parts.hist.items():
         for value, count in counts.items():
-            bins[(owner, kind, bin_of(value))][value] = count
+            bins[(owner, kind, bin_of(value, owner == TOTAL))][value] = count
     histograms = [
         RollupHistogram(day=day, owner=owner, kind=kind, bin=number, n=sum(values.values()),
                         values={str(v): c for v, c in values.items()})

@@ -30,10 +30,11 @@ def sources(days: list, months: list, owner: Q) -> list[tuple]:
     return found
 
 
-def percentiles(wanted: dict, stored: list[tuple], group: str | None, live: dict) -> dict:
+def percentiles(wanted: dict, stored: list[tuple], group: str | None, live: dict, fine: bool) -> dict:
     """`wanted`: name -> ((kind, group value), fraction); `stored`: (histogram model, Q)
     pairs, the rows to read (sources()); `group`: "owner" or None; `live`: (kind, group
-    value) -> Counter of milliseconds. Returns name -> seconds (None without values)."""
+    value) -> Counter of milliseconds; `fine`: the rows are total rows (their bins are
+    finer, rollup.bin_of()). Returns name -> seconds (None without values)."""
     kinds = {series[0] for series, _fraction in wanted.values()}
     counts: dict = defaultdict(Counter)
     fields = ["kind", "bin", *([group] if group else [])]
@@ -42,7 +43,7 @@ def percentiles(wanted: dict, stored: list[tuple], group: str | None, live: dict
             counts[(row["kind"], row[group] if group else None)][row["bin"]] += row["total"]
     for series, values in live.items():
         for value, count in values.items():
-            counts[series][bin_of(value)] += count
+            counts[series][bin_of(value, fine)] += count
     ranks = {}  # name -> (position, low, [(bin, rank in bin)])
     needed = set()
     for name, (series, fraction) in wanted.items():
@@ -60,11 +61,11 @@ def percentiles(wanted: dict, stored: list[tuple], group: str | None, live: dict
         rows = model.objects.filter(condition).filter(reduce(or_, pairs))
         for row in rows.values_list("kind", *([group] if group else []), "bin", "values"):
             kind, value, number, found = (row[0], row[1], row[2], row[3]) if group else (row[0], None, row[1], row[2])
-            values[(kind, value, number)].update({int(ms): count for ms, count in found.items()})
+            values[(kind, value, number)].update(found)  # keys: milliseconds as text
     for series, counted in live.items():
         for ms, count in counted.items():
-            if (*series, bin_of(ms)) in needed:
-                values[(*series, bin_of(ms))][ms] += count
+            if (*series, bin_of(ms, fine)) in needed:
+                values[(*series, bin_of(ms, fine))][str(ms)] += count
     result = dict.fromkeys(wanted)
     for name, (position, low, located) in ranks.items():
         series = wanted[name][0]
@@ -83,8 +84,8 @@ def _locate(bins: Counter, rank: int) -> tuple[int, int]:
 
 
 def _nth(values: Counter, rank: int) -> int:
-    for value in sorted(values):
+    for value in sorted(values, key=int):
         if rank < values[value]:
-            return value
+            return int(value)
         rank -= values[value]
     raise ValueError("rank beyond the values")

@@ -97,7 +97,7 @@ def read(filters: MetricFilters, now: datetime) -> Rolled | None:
     for name, (total, count) in MEANS.items():
         figures[name] = totals[total] / totals[count] if totals[count] else None
     wanted = {name: ((kind, None), fraction) for name, (kind, fraction) in PERCENTILES.items()}
-    figures |= percentiles(wanted, stored, None, live_hist)
+    figures |= percentiles(wanted, stored, None, live_hist, owner == TOTAL)
     for day, row in trend.items():  # a stored day keeps its median; a live one from its values
         row["median"] = percentile_of(day_hist[day], 0.5) if day in day_hist else row.pop("response_median", None)
     attempts = AttemptFigures(
@@ -126,7 +126,7 @@ def _rep_rows(days: list[date], months: list[date], loose_days: list[date], owne
         if who and kind == "response" and (not owner or who == owner):
             live_hist[("response", who)].update(counts)
     stored_hist = sources(loose_days, months, Q(owner=owner) if owner else Q(owner__gt=0))
-    medians = percentiles({who: (("response", who), 0.5) for who in sums}, stored_hist, "owner", live_hist)
+    medians = percentiles({who: (("response", who), 0.5) for who in sums}, stored_hist, "owner", live_hist, False)
     users = get_user_model().objects.filter(pk__in=list(sums)).values_list("pk", "username", "first_name", "last_name")
     rows = []
     for pk, username, first_name, last_name in users:
