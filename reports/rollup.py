@@ -144,9 +144,10 @@ def rebuild(now: datetime | None = None, report=None) -> int:
     """Every day from the first lead's to yesterday, from scratch; returns the days stored."""
     now = now or timezone.now()
     tz = organisation_zone()
+    today_starts = day_bounds(local_day(now, tz), tz)[0]  # today is not stored: its marks stay
     last_mark = RollupDirty.objects.aggregate(last=Max("pk"))["last"]
     if last_mark:
-        RollupDirty.objects.filter(pk__lte=last_mark).delete()
+        RollupDirty.objects.filter(pk__lte=last_mark, submitted_at__lt=today_starts).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = (DayRollup, RollupHistogram, RollupMonthHistogram)
