@@ -98,6 +98,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     parser.add_argument("--rebuild-rollup", action="store_true", help="rebuild the SLA rollup even if it is in place")
     parser.add_argument(
+        "--verify", action="store_true", help="also compute the dashboard from scratch (slow) and compare the figures"
+    )
+    parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgres://leadops:leadops@127.0.0.1:5432"),
         help="PostgreSQL server URL (role with CREATEDB; no database part) [env BENCH_PG_URL]",
@@ -546,6 +549,52 @@ def slowest_queries(path_query: dict, limit: int = 8) -> list[tuple[float, str]]
     return sorted(timings, reverse=True)[:limit]
 
 
+def differences(fast, slow, path: str = "") -> list[str]:
+    """Where two figure sets differ: counts exactly, times by more than 1.5 ms."""
+    if isinstance(slow, dict):
+        if set(fast) != set(slow):
+            return [f"{path}: keys {sorted(set(fast) ^ set(slow))}"]
+        return [line for key in slow for line in differences(fast[key], slow[key], f"{path}.{key}")]
+    if isinstance(slow, list):
+        if len(fast) != len(slow):
+            return [f"{path}: {len(fast)} vs {len(slow)} items"]
+        return [
+            line
+            for index, pair in enumerate(zip(fast, slow, strict=True))
+            for line in differences(*pair, f"{path}[{index}]")
+        ]
+    if isinstance(slow, float) and fast is not None:
+        return [] if abs(fast - slow) <= 0.0015 else [f"{path}: {fast} vs {slow}"]
+    return [] if fast == slow else [f"{path}: {fast} vs {slow}"]
+
+
+def verify(queries: dict) -> list[dict]:
+    """The dashboard's figures from the rollup and from scratch, in this process: timed once
+    each, and compared."""
+    from django.utils import timezone
+
+    from reports import filters as report_filters
+    from reports import series
+
+    checked = []
+    for label, query in queries.items():
+        filters, _errors = report_filters.parse_filters(query)
+        now = timezone.now()
+        started = time.perf_counter()
+        fast = series.dashboard(filters, now)
+        middle = time.perf_counter()
+        slow = series.dashboard(filters, now, rollup=False)
+        done = time.perf_counter()
+        found = []
+        for name in ("metrics", "contact_rates", "reps", "trend", "heatmap"):
+            found += differences(getattr(fast, name), getattr(slow, name), name)
+        checked.append(
+            {"target": label, "rollup_ms": (middle - started) * 1000, "scratch_ms": (done - middle) * 1000,
+             "differences": found}
+        )  # fmt: skip
+    return checked
+
+
 def print_rows(head, rows) -> None:
     widths = [max(len(str(cell)) for cell in column) for column in zip(head, *rows, strict=True)]
     for row in (head, *rows):
@@ -651,6 +700,17 @@ def main(argv: list[str] | None = None) -> int:
     slow = slowest_queries({"since": since})
     for ms, sql in slow:
         say(f"  {ms:7.1f} ms  {sql}")
+    checked = []
+    if args.verify:
+        say()
+        say("The dashboard's figures from the rollup and from scratch (in this process, once each):")
+        checked = verify({"all time": {}, "last 30 days": {"since": since}})
+        for item in checked:
+            verdict = "same figures" if not item["differences"] else f"{len(item['differences'])} DIFFERENCES"
+            say(f"  {item['target']}: rollup {item['rollup_ms']:.0f} ms, from scratch {item['scratch_ms']:.0f} ms"
+                f" ({item['scratch_ms'] / item['rollup_ms']:.0f}x): {verdict}")  # fmt: skip
+            for line in item["differences"][:10]:
+                say(f"    {line}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"dashboard-{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(
@@ -668,6 +728,7 @@ def main(argv: list[str] | None = None) -> int:
                 "baseline": baseline,
                 "results": results,
                 "slowest_sql_ms": slow,
+                "rollup_vs_scratch": checked,
                 "goal_ms": GOAL_MS,
             },
             indent=2,
