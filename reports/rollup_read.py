@@ -68,7 +68,8 @@ def read(filters: MetricFilters, now: datetime) -> Rolled | None:
     for row in DayRollup.objects.filter(day__in=days, owner=owner).values("day", *COLUMN_KEYS, "data"):
         data = row.pop("data")
         day = row.pop("day")
-        trend[day] = dict(row, response_median=data.get("response_median"))
+        if row["leads"]:  # the trend starts and ends with a day that has leads
+            trend[day] = dict(row, response_median=data.get("response_median"))
         totals.update(row)
         for name, value in data.items():
             if name == "response_median":

@@ -31,7 +31,8 @@ TOLERANCE = 0.0015  # seconds: percentiles are kept in whole milliseconds
 
 def random_history(lead_source, reps, team, seed=7, count=300):
     rng = random.Random(seed)
-    leads = []
+    # The first lead is junk, then a week without leads: the trend starts with the first counted lead.
+    leads = [make_lead(lead_source, "Early", submitted=NOW - timedelta(days=70), junk=True)]
     for index in range(count):
         submitted = NOW - timedelta(seconds=rng.uniform(0, 62 * 86400))
         owner = rng.choice([*reps, None])
