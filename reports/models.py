@@ -73,4 +73,4 @@ class RollupMonthHistogram(models.Model):
 class RollupDirty(models.Model):
     """Written by database triggers (migration 0002), read and cleared by reports/rollup.py."""
 
-    submitted_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(db_index=True)

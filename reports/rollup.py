@@ -117,12 +117,14 @@ def refresh(now: datetime | None = None, limit: int = DAYS_PER_SWEEP, budget: fl
     days. Returns the number of days."""
     now = now or timezone.now()
     tz = organisation_zone()
+    # Today is computed live, and stored once it is over: its marks wait until then.
+    today_starts = day_bounds(local_day(now, tz), tz)[0]
     marks = defaultdict(list)
-    for pk, submitted_at in RollupDirty.objects.order_by("pk").values_list("pk", "submitted_at")[:DIRTY_BATCH]:
+    waiting = RollupDirty.objects.filter(submitted_at__lt=today_starts).order_by("pk")
+    for pk, submitted_at in waiting.values_list("pk", "submitted_at")[:DIRTY_BATCH]:
         marks[local_day(submitted_at, tz)].append(pk)
-    # A day still open is computed live, and stored once it is over.
     days, started = [], time.monotonic()
-    for day in [day for day in sorted(marks) if day_bounds(day, tz)[1] <= now][:limit]:
+    for day in sorted(marks)[:limit]:
         if days and time.monotonic() - started > budget:
             break  # the rest on the next sweep: the sweep has other work to do
         recompute_day(day, tz, month=False)
@@ -171,10 +173,11 @@ def rebuild(now: datetime | None = None, report=None) -> int:
     return days
 
 
-def dirty_days(tz: ZoneInfo) -> set[date]:
-    return set(
-        RollupDirty.objects.annotate(day=TruncDate("submitted_at", tzinfo=tz)).values_list("day", flat=True).distinct()
-    )
+def dirty_days(tz: ZoneInfo, before: datetime) -> set[date]:
+    """The days with a mark, among those that start before `before` (today's marks, the
+    many, are left out: today is never read from the rollup)."""
+    marked = RollupDirty.objects.filter(submitted_at__lt=before)
+    return set(marked.annotate(day=TruncDate("submitted_at", tzinfo=tz)).values_list("day", flat=True).distinct())
 
 
 def covered_days(filters: MetricFilters, now: datetime, tz: ZoneInfo) -> list[date]:
@@ -185,7 +188,7 @@ def covered_days(filters: MetricFilters, now: datetime, tz: ZoneInfo) -> list[da
     if filters.until:
         rows = rows.filter(day__lte=local_day(filters.until, tz))
     stored = rows.values_list("day", "open_until")
-    dirty = dirty_days(tz)
+    dirty = dirty_days(tz, day_bounds(local_day(now, tz), tz)[0])
     covered = []
     for day, open_until in stored:
         start, end = day_bounds(day, tz)

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='RollupDirty',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField()),
+                ('submitted_at', models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(

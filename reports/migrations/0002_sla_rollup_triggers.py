@@ -52,19 +52,24 @@ def forwards(apps, schema_editor):
             run(f"CREATE TRIGGER reports_rollup_{table} AFTER INSERT OR UPDATE OR DELETE ON {table}"
                 " FOR EACH ROW EXECUTE FUNCTION reports_rollup_mark_child()")  # fmt: skip
         return
-    if schema_editor.connection.vendor != "sqlite":
-        return
+    if schema_editor.connection.vendor == "sqlite":
+        create_sqlite_triggers(run)
+
+
+def create_sqlite_triggers(run) -> None:
+    """SQLite drops a table's triggers when it rebuilds the table (as its ALTER TABLE does for
+    most field changes): reports/apps.py runs this again after every migrate (IF NOT EXISTS)."""
     mark = "INSERT INTO reports_rollupdirty (submitted_at) VALUES"
-    run(f"CREATE TRIGGER reports_rollup_lead_insert AFTER INSERT ON leads_lead BEGIN {mark} (NEW.submitted_at); END")
-    run(f"CREATE TRIGGER reports_rollup_lead_delete AFTER DELETE ON leads_lead BEGIN {mark} (OLD.submitted_at); END")
-    run(f"CREATE TRIGGER reports_rollup_lead_update AFTER UPDATE ON leads_lead WHEN {_changed('OLD', 'NEW', 'IS NOT')}"
+    create = "CREATE TRIGGER IF NOT EXISTS reports_rollup"
+    run(f"{create}_lead_insert AFTER INSERT ON leads_lead BEGIN {mark} (NEW.submitted_at); END")
+    run(f"{create}_lead_delete AFTER DELETE ON leads_lead BEGIN {mark} (OLD.submitted_at); END")
+    run(f"{create}_lead_update AFTER UPDATE ON leads_lead WHEN {_changed('OLD', 'NEW', 'IS NOT')}"
         f" BEGIN {mark} (OLD.submitted_at); {mark} (NEW.submitted_at); END")  # fmt: skip
     lead_of = "INSERT INTO reports_rollupdirty (submitted_at) SELECT submitted_at FROM leads_lead WHERE id ="
     for table in CHILDREN:
-        run(f"CREATE TRIGGER reports_rollup_{table}_insert AFTER INSERT ON {table} BEGIN {lead_of} NEW.lead_id; END")
-        run(f"CREATE TRIGGER reports_rollup_{table}_delete AFTER DELETE ON {table} BEGIN {lead_of} OLD.lead_id; END")
-        run(f"CREATE TRIGGER reports_rollup_{table}_update AFTER UPDATE ON {table}"
-            f" BEGIN {lead_of} OLD.lead_id; {lead_of} NEW.lead_id; END")  # fmt: skip
+        run(f"{create}_{table}_insert AFTER INSERT ON {table} BEGIN {lead_of} NEW.lead_id; END")
+        run(f"{create}_{table}_delete AFTER DELETE ON {table} BEGIN {lead_of} OLD.lead_id; END")
+        run(f"{create}_{table}_update AFTER UPDATE ON {table} BEGIN {lead_of} OLD.lead_id; {lead_of} NEW.lead_id; END")
 
 
 def backwards(apps, schema_editor):

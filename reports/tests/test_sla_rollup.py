@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 from booking.models import Attendance, Meeting, MeetingStatus
 from leads.models import Attempt, Lead
@@ -185,3 +187,12 @@ def test_a_day_not_over_is_left_to_the_live_computation(history, lead_source):
     assert rollup.refresh(NOW) == 0
     assert RollupDirty.objects.exists()
     both_ways({})
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops a table's triggers when it rebuilds the table")
+def test_a_migrate_puts_back_the_triggers_sqlite_dropped_with_a_rebuilt_table(lead_source):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER reports_rollup_lead_insert")  # as rebuilding leads_lead would
+    call_command("migrate", verbosity=0)
+    make_lead(lead_source, "After", submitted=NOW - timedelta(days=3))
+    assert RollupDirty.objects.filter(submitted_at=NOW - timedelta(days=3)).exists()
