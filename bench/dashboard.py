@@ -96,6 +96,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--regenerate", action="store_true", help="generate the data even if it is in place")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument("--rebuild-rollup", action="store_true", help="rebuild the SLA rollup even if it is in place")
+    parser.add_argument(
+        "--verify", action="store_true", help="also compute the dashboard from scratch (slow) and compare the figures"
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgres://leadops:leadops@127.0.0.1:5432"),
@@ -290,6 +294,10 @@ def generate(url: str, args: argparse.Namespace, people: dict) -> dict:
     with connect(url) as conn:
         columns, tail = lead_columns(conn)
         conn.execute("TRUNCATE leads_lead RESTART IDENTITY CASCADE")
+        # The SLA rollup's triggers (reports/migrations/0002) would mark every copied row:
+        # off for the load, and the rollup is rebuilt after it (ensure_rollup()).
+        for table in ("leads_lead", "leads_attempt"):
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         restore = drop_secondary(conn, "leads_attempt") + drop_secondary(conn, "leads_lead")
         attempt_rows: list[str] = []
         sequences: list[list] = []  # [lead, attempts so far, owner, last attempt] of attempted leads
@@ -385,6 +393,8 @@ def generate(url: str, args: argparse.Namespace, people: dict) -> dict:
                 copy.write("\n".join(attempt_rows[offset : offset + 50000]) + "\n")
         attempt_rows.clear()
         conn.execute("SELECT setval(pg_get_serial_sequence('leads_lead', 'id'), %s)", [args.leads])
+        for table in ("leads_lead", "leads_attempt"):
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         say(f"  attempts copied ({time.monotonic() - started:.0f} s); indexes and constraints back ...")
         conn.execute("SET maintenance_work_mem = '512MB'")
         for statement in restore:
@@ -398,6 +408,21 @@ def generate(url: str, args: argparse.Namespace, people: dict) -> dict:
         conn.execute("INSERT INTO bench_dash_meta (shape) VALUES (%s)", [json.dumps(shape)])
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
+
+
+def ensure_rollup(url: str, env: dict, rebuild: bool) -> float | None:
+    """Build the SLA rollup (`manage.py rebuild_sla_rollup`) when it is empty (fresh data)
+    or when asked; returns the seconds it took, None when it was in place."""
+    with connect(url) as conn:
+        stored = conn.execute("SELECT EXISTS (SELECT 1 FROM reports_dayrollup)").fetchone()[0]
+    if stored and not rebuild:
+        return None
+    started = time.monotonic()
+    run([PYTHON, "manage.py", "rebuild_sla_rollup"], env=env, what="manage.py rebuild_sla_rollup (bench database)")
+    with connect(url) as conn:
+        conn.execute("VACUUM ANALYZE reports_dayrollup")
+        conn.execute("VACUUM ANALYZE reports_rolluphistogram")
+    return time.monotonic() - started
 
 
 def _cumulative(weights):
@@ -524,6 +549,52 @@ def slowest_queries(path_query: dict, limit: int = 8) -> list[tuple[float, str]]
     return sorted(timings, reverse=True)[:limit]
 
 
+def differences(fast, slow, path: str = "") -> list[str]:
+    """Where two figure sets differ: counts exactly, times by more than 1.5 ms."""
+    if isinstance(slow, dict):
+        if set(fast) != set(slow):
+            return [f"{path}: keys {sorted(set(fast) ^ set(slow))}"]
+        return [line for key in slow for line in differences(fast[key], slow[key], f"{path}.{key}")]
+    if isinstance(slow, list):
+        if len(fast) != len(slow):
+            return [f"{path}: {len(fast)} vs {len(slow)} items"]
+        return [
+            line
+            for index, pair in enumerate(zip(fast, slow, strict=True))
+            for line in differences(*pair, f"{path}[{index}]")
+        ]
+    if isinstance(slow, float) and fast is not None:
+        return [] if abs(fast - slow) <= 0.0015 else [f"{path}: {fast} vs {slow}"]
+    return [] if fast == slow else [f"{path}: {fast} vs {slow}"]
+
+
+def verify(queries: dict) -> list[dict]:
+    """The dashboard's figures from the rollup and from scratch, in this process: timed once
+    each, and compared."""
+    from django.utils import timezone
+
+    from reports import filters as report_filters
+    from reports import series
+
+    checked = []
+    for label, query in queries.items():
+        filters, _errors = report_filters.parse_filters(query)
+        now = timezone.now()
+        started = time.perf_counter()
+        fast = series.dashboard(filters, now)
+        middle = time.perf_counter()
+        slow = series.dashboard(filters, now, rollup=False)
+        done = time.perf_counter()
+        found = []
+        for name in ("metrics", "contact_rates", "reps", "trend", "heatmap"):
+            found += differences(getattr(fast, name), getattr(slow, name), name)
+        checked.append(
+            {"target": label, "rollup_ms": (middle - started) * 1000, "scratch_ms": (done - middle) * 1000,
+             "differences": found}
+        )  # fmt: skip
+    return checked
+
+
 def print_rows(head, rows) -> None:
     widths = [max(len(str(cell)) for cell in column) for column in zip(head, *rows, strict=True)]
     for row in (head, *rows):
@@ -570,6 +641,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         age = (time.time() - shape["generated_at"]) / 86400
         say(f"Data in place ({args.leads:,} leads, {args.attempts:,} attempts, generated {age:.1f} days ago).")
+    say("SLA rollup (reports/rollup.py) ...")
+    rollup_seconds = ensure_rollup(url, env, args.rebuild_rollup or fresh)
+    say("  in place" if rollup_seconds is None else f"  rebuilt from scratch in {rollup_seconds:.0f} s")
     with connect(url) as conn:
         leads, attempts = conn.execute(
             "SELECT (SELECT count(*) FROM leads_lead), (SELECT count(*) FROM leads_attempt)"
@@ -626,6 +700,17 @@ def main(argv: list[str] | None = None) -> int:
     slow = slowest_queries({"since": since})
     for ms, sql in slow:
         say(f"  {ms:7.1f} ms  {sql}")
+    checked = []
+    if args.verify:
+        say()
+        say("The dashboard's figures from the rollup and from scratch (in this process, once each):")
+        checked = verify({"all time": {}, "last 30 days": {"since": since}})
+        for item in checked:
+            verdict = "same figures" if not item["differences"] else f"{len(item['differences'])} DIFFERENCES"
+            say(f"  {item['target']}: rollup {item['rollup_ms']:.0f} ms, from scratch {item['scratch_ms']:.0f} ms"
+                f" ({item['scratch_ms'] / item['rollup_ms']:.0f}x): {verdict}")  # fmt: skip
+            for line in item["differences"][:10]:
+                say(f"    {line}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"dashboard-{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(
@@ -633,10 +718,17 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "started_at": started_at.isoformat(),
                 "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "postgresql": pg_version},
-                "data": {"leads": leads, "attempts": attempts, "days": shape["days"], "generated": generated},
+                "data": {
+                    "leads": leads,
+                    "attempts": attempts,
+                    "days": shape["days"],
+                    "generated": generated,
+                    "rollup_rebuild_s": rollup_seconds,
+                },
                 "baseline": baseline,
                 "results": results,
                 "slowest_sql_ms": slow,
+                "rollup_vs_scratch": checked,
                 "goal_ms": GOAL_MS,
             },
             indent=2,

@@ -11,7 +11,8 @@ announced leads to fetch and webhooks to send (integrations), calendar feeds (bo
 mailboxes to sync over IMAP (mailboxes).
 
 Apps above the pipeline add their own periodic work with `register()` from their
-AppConfig.ready() (goals: closing goal periods and awarding rewards, survey links); it
+AppConfig.ready() (goals: closing goal periods and awarding rewards, survey links; reports:
+recomputing the SLA rollup's changed days); it
 runs at the end of each sweep, under the same lock. One that fails is logged and retried by
 the next sweep: it never stops the others, nor the SLA watch that follows."""
 

@@ -214,7 +214,7 @@ def dashboard_page(request):
         return render(request, "dashboard/dashboard.html", context, status=400)
     board = series.dashboard(filters)
     data, figures = board.metrics, board.figures
-    data["meetings"] = meetings.meeting_metrics(filters.leads())  # as the API gives it
+    data["meetings"] = board.meetings or meetings.meeting_metrics(filters.leads())  # as the API gives it
     reps = board.reps
     context |= {
         "board": board,

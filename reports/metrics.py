@@ -218,6 +218,12 @@ def rep_rows(
     touches = {}
     if detail:
         touches = (figures or attempts_of(leads, detail=True)).early_by_owner
+    return rep_entries(rows, detail=detail, touches=touches)
+
+
+def rep_entries(rows: list[dict], *, detail: bool, touches: dict) -> list[dict]:
+    """The rep table from per-owner rows (owner_id, owner__username, owner__first_name,
+    owner__last_name, leads, attempted, due, met, mean, won, median), sorted."""
     result = []
     for row in rows:
         full_name = f"{row['owner__first_name']} {row['owner__last_name']}".strip()

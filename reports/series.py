@@ -14,6 +14,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from leads.models import Lead
+from reports import rollup_read
 from reports.aggregates import PercentileCont, analytic_queries, is_postgresql, percentile
 from reports.filters import MetricFilters
 from reports.metrics import (
@@ -28,6 +29,7 @@ from reports.metrics import (
     counted_for_sla,
     metrics_json,
     rate,
+    rep_entries,
     rep_rows,
     seconds,
     summary,
@@ -52,6 +54,11 @@ def daily_trend(leads: QuerySet, now: datetime, tz: ZoneInfo, first: date | None
     if not postgresql:
         for day, row in rows.items():
             row["median"] = percentile(by_day.filter(ATTEMPTED, day=day), RESPONSE, 0.5, count=row["attempted"])
+    return trend_series(rows, first, last)
+
+
+def trend_series(rows: dict, first: date | None, last: date | None) -> list[dict]:
+    """The daily trend from per-day rows (leads, due, met, median), zeros between them."""
     if not rows and (first is None or last is None):
         return []
     first = max(first, min(rows)) if first and rows else (first or min(rows))
@@ -135,13 +142,16 @@ class Dashboard:
     reps: list[dict]
     trend: list[dict]
     heatmap: dict
+    meetings: dict | None = None  # from the rollup (else the page computes them)
 
     @property
     def spread(self) -> dict:
         return spread(self.reps)
 
 
-def dashboard(filters: MetricFilters, now: datetime | None = None) -> Dashboard:
+def dashboard(filters: MetricFilters, now: datetime | None = None, *, rollup: bool = True) -> Dashboard:
+    """The whole figure set; from the SLA rollup where it can answer (reports/rollup_read.py),
+    else (or with rollup=False) from scratch."""
     now = now or timezone.now()
     leads = filters.leads()
     tz = filters.reporting_zone()
@@ -150,6 +160,15 @@ def dashboard(filters: MetricFilters, now: datetime | None = None) -> Dashboard:
     if last and last > now.astimezone(tz).date():
         last = now.astimezone(tz).date()
     with analytic_queries(leads.db):
+        rolled = rollup_read.read(filters, now) if rollup else None
+        if rolled is not None:
+            reps = rep_entries(rolled.rep_rows, detail=True, touches=rolled.attempts.early_by_owner)
+            contact_rates = contact_rate_rows(leads, rolled.attempts)
+            return Dashboard(
+                filters=filters, now=now, tz=tz, figures=rolled.figures,
+                metrics=metrics_json(rolled.figures, contact_rates, reps), contact_rates=contact_rates, reps=reps,
+                trend=trend_series(rolled.trend_rows, first, last), heatmap=rolled.grids, meetings=rolled.meetings,
+            )  # fmt: skip
         figures = summary(leads, now, hot=True)
         attempts = attempts_of(leads, detail=True, figures=figures)
         contact_rates = contact_rate_rows(leads, attempts)
