@@ -24,6 +24,7 @@ from leads.choices import Source
 from reports import rollup_read
 from reports.aggregates import Seconds, analytic_queries, percentile
 from reports.filters import MetricFilters
+from reports.meetings_json import meetings_json
 from reports.metrics import (
     BUCKETS,
     NEVER,
@@ -33,9 +34,7 @@ from reports.metrics import (
     human_rate,
     in_bucket,
     metrics_json,
-    rate,
     rep_entries,
-    seconds,
     sla_metrics,
 )
 
@@ -44,10 +43,6 @@ def _annotated(leads: QuerySet) -> QuerySet:
     active = Meeting.objects.filter(lead=OuterRef("pk")).exclude(status=MeetingStatus.CANCELLED)
     first = Meeting.objects.filter(lead=OuterRef("pk")).order_by().values("lead").annotate(first=Min("booked_at"))
     return leads.order_by().annotate(has_meeting=Exists(active), first_booked_at=Subquery(first.values("first")[:1]))
-
-
-def _rate_row(leads: int, booked: int) -> dict:
-    return {"leads": leads, "booked": booked, "rate": rate(booked, leads)}
 
 
 def meeting_metrics(leads: QuerySet) -> dict:
@@ -76,27 +71,22 @@ def meeting_metrics(leads: QuerySet) -> dict:
         no_show=Count("pk", filter=Q(attendance=Attendance.NO_SHOW, status=MeetingStatus.BOOKED)),
     )
     by_source = {
-        row["source"]: _rate_row(row["leads"], row["booked"])
+        row["source"]: (row["leads"], row["booked"])
         for row in annotated.values("source").annotate(leads=Count("pk"), booked=Count("pk", filter=booked_lead))
     }
-    buckets = {
-        label: _rate_row(figures[f"bucket{index}"], figures[f"bucket{index}_booked"])
-        for index, (label, _low, _high) in enumerate(BUCKETS)
-    }
-    buckets[NEVER_ATTEMPTED] = _rate_row(figures["never"], figures["never_booked"])
-    marked = meetings["held"] + meetings["no_show"]
-    return {
-        "booked": meetings["booked"],
-        "cancelled": meetings["cancelled"],
-        "leads_booked": figures["leads_booked"],
-        "booking_rate": rate(figures["leads_booked"], figures["leads"]),
-        "by_source": {source: by_source[source] for source in Source.values if source in by_source},
-        "by_response_bucket": buckets,
-        "time_to_booking": {"mean": seconds(figures["time_mean"]), "median": seconds(median)},
-        "held": meetings["held"],
-        "no_show": meetings["no_show"],
-        "no_show_rate": rate(meetings["no_show"], marked),
-    }
+    return meetings_json(
+        leads=figures["leads"],
+        leads_booked=figures["leads_booked"],
+        by_bucket=[(figures[f"bucket{index}"], figures[f"bucket{index}_booked"]) for index in range(len(BUCKETS))],
+        never=(figures["never"], figures["never_booked"]),
+        by_source=by_source,
+        booked=meetings["booked"],
+        cancelled=meetings["cancelled"],
+        held=meetings["held"],
+        no_show=meetings["no_show"],
+        time_mean=figures["time_mean"],
+        time_median=median,
+    )
 
 
 def metrics_body(filters: MetricFilters, now: datetime | None = None, *, rollup: bool = True) -> dict:

@@ -40,13 +40,21 @@ class DayRollup(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "owner"], name="day_rollup_day_owner")]
 
 
-class RollupHistogram(models.Model):
-    day = models.DateField()
+class HistogramBin(models.Model):
+    """One bin of a percentile histogram: of an owner (0: every lead) and a kind of figure."""
+
     owner = models.IntegerField()
     kind = models.CharField(max_length=16)
     bin = models.SmallIntegerField()
     n = models.IntegerField()
     values = models.JSONField(help_text="{milliseconds: count}")
+
+    class Meta:
+        abstract = True
+
+
+class RollupHistogram(HistogramBin):
+    day = models.DateField()
 
     class Meta:
         indexes = [
@@ -55,16 +63,11 @@ class RollupHistogram(models.Model):
         ]
 
 
-class RollupMonthHistogram(models.Model):
+class RollupMonthHistogram(HistogramBin):
     """RollupHistogram's rows of a calendar month added up (`month`: its first day), read
     for the months a report covers whole: 30 times fewer rows for a year."""
 
     month = models.DateField()
-    owner = models.IntegerField()
-    kind = models.CharField(max_length=16)
-    bin = models.SmallIntegerField()
-    n = models.IntegerField()
-    values = models.JSONField(help_text="{milliseconds: count}")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "owner", "month", "bin"], name="rollup_month_lookup")]

@@ -108,28 +108,21 @@ def _business_seconds(leads: QuerySet) -> dict[int, float]:
     }
 
 
-def _attempts(leads: QuerySet) -> dict[int, list[tuple]]:
+def _by_lead(model, leads: QuerySet, *fields: str) -> dict[int, list[tuple]]:
+    """Lead id -> the (fields) of each of its rows of `model` (a model with a `lead`)."""
     by_lead: dict[int, list[tuple]] = defaultdict(list)
-    rows = (
-        Attempt.objects.filter(lead__in=leads.order_by().values("pk"))
-        .order_by()
-        .values_list("lead_id", "number", "outcome", "at")
-    )
-    for lead_id, number, outcome, at in rows.iterator(chunk_size=20000):
-        by_lead[lead_id].append((number, outcome, at))
+    rows = model.objects.filter(lead__in=leads.order_by().values("pk")).order_by().values_list("lead_id", *fields)
+    for lead_id, *values in rows.iterator(chunk_size=20000):
+        by_lead[lead_id].append(tuple(values))
     return by_lead
+
+
+def _attempts(leads: QuerySet) -> dict[int, list[tuple]]:
+    return _by_lead(Attempt, leads, "number", "outcome", "at")
 
 
 def _meetings(leads: QuerySet) -> dict[int, list[tuple]]:
-    by_lead: dict[int, list[tuple]] = defaultdict(list)
-    rows = (
-        Meeting.objects.filter(lead__in=leads.order_by().values("pk"))
-        .order_by()
-        .values_list("lead_id", "status", "attendance", "booked_at")
-    )
-    for lead_id, status, attendance, booked_at in rows.iterator(chunk_size=20000):
-        by_lead[lead_id].append((status, attendance, booked_at))
-    return by_lead
+    return _by_lead(Meeting, leads, "status", "attendance", "booked_at")
 
 
 def compute(leads: QuerySet, tz: ZoneInfo, now: datetime | None = None) -> Parts:

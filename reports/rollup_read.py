@@ -17,7 +17,8 @@ from django.db.models import Q, Sum
 
 from leads.choices import Source
 from reports.filters import MetricFilters, organisation_zone
-from reports.metrics import BUCKETS, NEVER_ATTEMPTED, rate, seconds
+from reports.meetings_json import meetings_json
+from reports.metrics import BUCKETS
 from reports.metrics_attempts import AttemptFigures
 from reports.models import DayRollup
 from reports.rollup import covered_days, outside, whole_months
@@ -149,29 +150,17 @@ def _grid(cells: Counter) -> list[list[int]]:
 
 
 def _meetings(figures: dict, by_source: Counter) -> dict:
-    def rate_row(leads: int, booked: int) -> dict:
-        return {"leads": leads, "booked": booked, "rate": rate(booked, leads)}
-
     total = Counter(figures)
-    buckets = {
-        label: rate_row(total[f"bucket{index}"], total[f"m_bucket{index}"])
-        for index, (label, _low, _high) in enumerate(BUCKETS)
-    }
-    buckets[NEVER_ATTEMPTED] = rate_row(total["never"], total["m_never_booked"])
-    marked = total["m_held"] + total["m_no_show"]
-    return {
-        "booked": total["m_booked"],
-        "cancelled": total["m_cancelled"],
-        "leads_booked": total["m_leads_booked"],
-        "booking_rate": rate(total["m_leads_booked"], total["leads"]),
-        "by_source": {
-            source: rate_row(by_source[f"{source}:leads"], by_source[f"{source}:booked"])
-            for source in Source.values
-            if by_source[f"{source}:leads"]
-        },
-        "by_response_bucket": buckets,
-        "time_to_booking": {"mean": seconds(figures["m_time_mean"]), "median": seconds(figures["m_time_median"])},
-        "held": total["m_held"],
-        "no_show": total["m_no_show"],
-        "no_show_rate": rate(total["m_no_show"], marked),
-    }
+    return meetings_json(
+        leads=total["leads"],
+        leads_booked=total["m_leads_booked"],
+        by_bucket=[(total[f"bucket{index}"], total[f"m_bucket{index}"]) for index in range(len(BUCKETS))],
+        never=(total["never"], total["m_never_booked"]),
+        by_source={source: (by_source[f"{source}:leads"], by_source[f"{source}:booked"]) for source in Source.values},
+        booked=total["m_booked"],
+        cancelled=total["m_cancelled"],
+        held=total["m_held"],
+        no_show=total["m_no_show"],
+        time_mean=figures["m_time_mean"],
+        time_median=figures["m_time_median"],
+    )
