@@ -98,12 +98,12 @@ def run_jobs(real_redis):
     """Run every queued job (including scheduled ones now due) in this process."""
 
     def run() -> int:
-        queue = queues.get_queue()
-        finished_before = queue.finished_job_registry.count
-        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
-        failed = queue.failed_job_registry.get_job_ids()
+        worked = [queues.get_queue(name) for name in queues.PIPELINE_QUEUES]
+        finished_before = sum(queue.finished_job_registry.count for queue in worked)
+        SimpleWorker(worked, connection=worked[0].connection).work(burst=True, with_scheduler=False)
+        failed = [job_id for queue in worked for job_id in queue.failed_job_registry.get_job_ids()]
         assert not failed, f"jobs failed: {failed}"
-        return queue.finished_job_registry.count - finished_before
+        return sum(queue.finished_job_registry.count for queue in worked) - finished_before
 
     return run
 

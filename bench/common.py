@@ -216,7 +216,7 @@ def claim_redis_db(url: str, marker: str, env_var: str):
 def queue_depth(url: str) -> int:
     from rq import Queue
 
-    return Queue("default", connection=redis_client(url)).count
+    return sum(Queue(name, connection=redis_client(url)).count for name in ("routing", "default"))
 
 
 # --- processes -------------------------------------------------------------------------------

@@ -451,7 +451,8 @@ class Sampler(threading.Thread):
             if sizes and "rss" in sizes:
                 self.peak_rss[pid] = max(self.peak_rss.get(pid, 0.0), sizes["rss"])
         with contextlib.suppress(Exception):
-            self.depth.append((round(time.monotonic() - self.t0, 1), int(self.redis.llen("rq:queue:default"))))
+            depth = sum(int(self.redis.llen(f"rq:queue:{name}")) for name in ("routing", "default"))
+            self.depth.append((round(time.monotonic() - self.t0, 1), depth))
 
     def sample_database(self) -> None:
         if self.pg_conn is None:
@@ -859,18 +860,21 @@ def job_census(redis, since: dt.datetime) -> dict:
     from rq import Queue
     from rq.job import Job
 
-    queue = Queue("default", connection=redis)
+    queues = [Queue(name, connection=redis) for name in ("routing", "default")]  # leadops/queues.py
     runs: dict[str, list[float]] = defaultdict(list)
-    for job in Job.fetch_many(queue.finished_job_registry.get_job_ids(), connection=redis):
+    finished_ids = [job_id for queue in queues for job_id in queue.finished_job_registry.get_job_ids()]
+    for job in Job.fetch_many(finished_ids, connection=redis):
         if job is None or job.started_at is None or job.ended_at is None or as_utc(job.started_at) < since:
             continue
         runs[job.func_name].append(ms(as_utc(job.ended_at), as_utc(job.started_at)))
-    left = Counter(job.func_name for job in Job.fetch_many(queue.get_job_ids(), connection=redis) if job)
+    waiting = [job_id for queue in queues for job_id in queue.get_job_ids()]
+    left = Counter(job.func_name for job in Job.fetch_many(waiting, connection=redis) if job)
     finished = {
         name: {"jobs": len(values), "total_s": round(sum(values) / 1000, 2), **stats(values)}
         for name, values in sorted(runs.items(), key=lambda item: -sum(item[1]))
     }
-    return {"finished": finished, "left_in_queue": dict(left.most_common()), "failed": queue.failed_job_registry.count}
+    failed = sum(queue.failed_job_registry.count for queue in queues)
+    return {"finished": finished, "left_in_queue": dict(left.most_common()), "failed": failed}
 
 
 TABLE_FIELDS = ("seq_scan", "seq_tup_read", "idx_scan", "inserted", "updated", "deleted")

@@ -625,7 +625,7 @@ def measure(args, pg, pg_version, redis, workers, world, tag, stamp, started_at)
 
     maker = LeadMaker(args.seed, tag, 0.5, 0.3)
     intake = Intake(world["sources"], maker)
-    queue = Queue("default", connection=redis)
+    queue = Queue("routing", connection=redis)  # leadops/queues.py: ROUTING, where the intake's jobs go
     redis_pid = redis.info("server").get("process_id")
 
     def pid_groups() -> dict[str, set[int]]:

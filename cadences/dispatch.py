@@ -38,7 +38,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import redis
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -56,7 +55,7 @@ from cadences.models import (
 )
 from cadences.wakeups import DISPATCH_JOB, STEP_JOB, wake_on_commit
 from leadops import events
-from leadops.queues import enqueue_now, get_queue
+from leadops.queues import enqueue_now, waiting_jobs
 from leads.models import LeadEvent, Message
 
 log = logging.getLogger(__name__)
@@ -332,10 +331,8 @@ def deliver(messages: list[Message]) -> int:
 
 
 def _others_waiting() -> bool:
-    try:
-        return get_queue().count > 0
-    except redis.RedisError:
-        return False
+    """Jobs wait on the routing or the default queue (a worker takes routing first)."""
+    return waiting_jobs() > 0
 
 
 def _next_due_within(horizon: float) -> datetime | None:

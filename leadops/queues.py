@@ -20,6 +20,12 @@ from rq import Queue
 log = logging.getLogger(__name__)
 _state: dict = {}
 _lock = threading.Lock()
+# The queues, highest priority first. A new lead's routing waits behind nothing but other
+# routing: its owner's target is 200 ms, everything else (acknowledgments at 1 s, cadence
+# steps at 2 s, pushes) runs from "default". "integrations" holds the calls to outside
+# services, so a slow provider or receiver never waits in front of either.
+ROUTING, DEFAULT, INTEGRATIONS = "routing", "default", "integrations"
+PIPELINE_QUEUES = (ROUTING, DEFAULT)
 
 
 def redis_connection() -> redis.Redis:
@@ -38,7 +44,7 @@ def redis_connection() -> redis.Redis:
     return client
 
 
-def get_queue(name: str = "default") -> Queue:
+def get_queue(name: str = DEFAULT) -> Queue:
     client = redis_connection()
     key = f"queue:{name}"
     if key not in _state:
@@ -47,12 +53,11 @@ def get_queue(name: str = "default") -> Queue:
 
 
 def enqueue_now(
-    func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None, queue: str = "default"
+    func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None, queue: str = DEFAULT
 ) -> bool:
     """Enqueue immediately (or at `at`); False, logged, when Redis cannot take it. `func` is
     the job's function, or its dotted name (RQ stores jobs by that name anyway). `queue`:
-    "default", or "integrations" for calls to outside services (integrations app), so that
-    a slow provider or receiver never waits in front of routing."""
+    ROUTING, DEFAULT or INTEGRATIONS (above)."""
     try:
         queue = get_queue(queue)
         if at is None:
@@ -84,9 +89,7 @@ def is_pending(*job_ids: str) -> bool:
         return False
 
 
-def sweep_enqueue(
-    func: Callable, *args, job_id: str, also_pending: tuple[str, ...] = (), queue: str = "default"
-) -> bool:
+def sweep_enqueue(func: Callable, *args, job_id: str, also_pending: tuple[str, ...] = (), queue: str = DEFAULT) -> bool:
     """The sweeper's enqueue: skipped while the same work is already queued, so a backlog
     is not multiplied by every sweep. True when it enqueued."""
     if is_pending(job_id, *also_pending):
@@ -95,7 +98,18 @@ def sweep_enqueue(
 
 
 def enqueue_on_commit(
-    func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None, queue: str = "default"
+    func: Callable | str, *args, job_id: str | None = None, at: datetime | None = None, queue: str = DEFAULT
 ) -> None:
     """Enqueue once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: enqueue_now(func, *args, job_id=job_id, at=at, queue=queue))
+
+
+def waiting_jobs(*names: str) -> int:
+    """How many jobs wait in these queues (default: the pipeline's); 0 when Redis is down."""
+    try:
+        pipe = redis_connection().pipeline(transaction=False)
+        for name in names or PIPELINE_QUEUES:
+            pipe.llen(get_queue(name).key)
+        return sum(pipe.execute())
+    except redis.RedisError:
+        return 0

@@ -259,10 +259,12 @@ LEADOPS_FORM_POSTS_PER_RECIPIENT_PER_HOUR = env.int("LEADOPS_FORM_POSTS_PER_RECI
 LEADOPS_WS_ALLOWED_ORIGINS = [startup.origin_of(LEADOPS_PUBLIC_URL)] + env.list(
     "LEADOPS_WS_ALLOWED_ORIGINS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
-# The queues `manage.py leadops_worker` works, highest priority first. "integrations" holds
-# the calls to outside services (provider fetches, outbound webhooks): a production setup
-# runs a second worker for it alone (--queues integrations) and this one with "default".
-LEADOPS_WORKER_QUEUES = env.list("LEADOPS_WORKER_QUEUES", default=["default", "integrations"])
+# The queues `manage.py leadops_worker` works, highest priority first (leadops/queues.py):
+# "routing" (new leads), "default" (acknowledgments, cadence steps, pushes, escalations),
+# "integrations" (calls to outside services: provider fetches, outbound webhooks). A
+# production setup runs a second worker for "integrations" alone and this one with
+# "routing,default".
+LEADOPS_WORKER_QUEUES = env.list("LEADOPS_WORKER_QUEUES", default=["routing", "default", "integrations"])
 
 # Outbound calls (fetches, webhooks) give up after this many seconds; outbound webhook URLs
 # must be https unless LEADOPS_WEBHOOK_ALLOW_HTTP (default: DEBUG).

@@ -6,6 +6,7 @@ it `uncertain` rather than sending it again."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import timedelta
@@ -73,23 +74,44 @@ def deliver_message(message_id: int) -> bool:
     except TransportError as error:
         _failed(message, error)
         return False
-    sent_at = timezone.now()
-    with transaction.atomic():  # the sent state, the lead's acknowledged_at and the event: one commit
-        Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
-        if message.purpose == "acknowledgment":
-            Lead.objects.filter(pk=message.lead_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
-        LeadEvent.objects.create(
-            lead_id=message.lead_id,
-            kind=f"{message.purpose}.sent",
-            at=sent_at,
-            actor_label="system",
-            data={"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference},
-        )
+    _record_sent(message, reference, timezone.now())
     log.info(
         "%s %s sent by %s", message.purpose, message.pk, message.channel,
         extra={"lead_id": message.lead_id, "message_id": message.pk},
     )  # fmt: skip
     return True
+
+
+# The sent state, the lead's acknowledged_at (for an acknowledgment) and the timeline event
+# in one statement on PostgreSQL: one round trip and nothing for the ORM to build.
+_SENT_SQL = """
+WITH sent AS (
+    UPDATE leads_message SET state = %(state)s, sent_at = %(at)s, error = '' WHERE id = %(message)s
+), acknowledged AS (
+    UPDATE leads_lead SET acknowledged_at = %(at)s
+    WHERE id = %(lead)s AND acknowledged_at IS NULL AND %(acknowledgment)s
+)
+INSERT INTO leads_leadevent (lead_id, kind, at, actor_id, actor_label, data)
+VALUES (%(lead)s, %(kind)s, %(at)s, NULL, 'system', %(data)s::jsonb)
+"""
+
+
+def _record_sent(message: Message, reference: str, sent_at) -> None:
+    """Everything a sent message changes, in one commit."""
+    kind = f"{message.purpose}.sent"
+    data = {"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference}
+    acknowledgment = message.purpose == "acknowledgment"
+    if connection.vendor == "postgresql":
+        params = {"state": MessageState.SENT, "at": sent_at, "message": message.pk, "lead": message.lead_id}
+        params.update(acknowledgment=acknowledgment, kind=kind, data=json.dumps(data))
+        with connection.cursor() as cursor:  # one statement: atomic on its own
+            cursor.execute(_SENT_SQL, params)
+        return
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
+        if acknowledgment:
+            Lead.objects.filter(pk=message.lead_id, acknowledged_at__isnull=True).update(acknowledged_at=sent_at)
+        LeadEvent.objects.create(lead_id=message.lead_id, kind=kind, at=sent_at, actor_label="system", data=data)
 
 
 def _claim(message_id: int, now) -> Message | None:

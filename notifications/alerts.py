@@ -32,7 +32,8 @@ from leads.actions import record_event
 from leads.choices import Stage, Temperature
 from leads.messaging import queue_message
 from leads.models import Lead, LeadEvent
-from routing.models import AlertChoice, RepProfile, Team
+from routing import config as routing_config
+from routing.models import AlertChoice, Team
 
 log = logging.getLogger(__name__)
 WARNING_SHARE = 0.8  # warn when this share of the first-contact time has gone
@@ -225,10 +226,8 @@ def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
 
 def _rep_sms(lead: Lead, owner_id: int, kind: str):
     """The SMS to the lead's rep, if they gave a number and want this lead's alerts."""
-    profile = (
-        RepProfile.objects.filter(user_id=owner_id).values("sms_phone", "sms_alerts", "time_zone", "language").first()
-    )
-    if not profile or not profile["sms_phone"] or not wants(profile["sms_alerts"], lead.temperature):
+    profile = routing_config.rep_profile(owner_id)
+    if not profile or not profile.sms_phone or not wants(profile.sms_alerts, lead.temperature):
         return None
     prefix = "hot-sms" if lead.temperature == Temperature.HOT else "lead-sms"
     return queue_message(
@@ -236,8 +235,8 @@ def _rep_sms(lead: Lead, owner_id: int, kind: str):
         dedupe_key=f"{prefix}:{lead.pk}:{owner_id}",
         purpose="hot_alert" if lead.temperature == Temperature.HOT else "lead_alert",
         channel="sms",
-        recipient=profile["sms_phone"],
-        body=sms_text(lead, kind, profile["time_zone"], profile["language"]),
+        recipient=profile.sms_phone,
+        body=sms_text(lead, kind, profile.time_zone, profile.language),
     )
 
 
@@ -250,11 +249,10 @@ def hot_lead_alerts(lead: Lead, owner_id: int | None, kind: str = "lead.assigned
     queued = [_rep_sms(lead, owner_id, kind)] if owner_id else []
     if lead.temperature != Temperature.HOT:
         return [message for message in queued if message is not None]
-    webhook = (
-        Team.objects.filter(pk=lead.team_id).values_list("chat_webhook_url", flat=True).first() if lead.team_id else ""
-    )
+    webhook = routing_config.team_chat_webhook(lead.team_id)
     if webhook:
-        owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
+        profile = routing_config.rep_profile(owner_id) if owner_id else None
+        owner = profile.user if profile else get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
         subject, body = chat_text(lead, (owner.get_full_name() or owner.get_username()) if owner else None)
         queued.append(
             queue_message(

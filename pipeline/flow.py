@@ -19,7 +19,7 @@ from booking import actions as booking
 from cadences import meeting_steps, progress
 from integrations.webhooks import queue_webhooks
 from leadops import events
-from leadops.queues import enqueue_on_commit
+from leadops.queues import ROUTING, enqueue_on_commit
 from leads.models import Inquiry
 from notifications import live
 from pipeline import jobs
@@ -29,9 +29,11 @@ from webpush import alerts as push_alerts
 
 
 def start_inquiry(inquiry: Inquiry) -> None:
-    """A stored submission gets one job after the commit: route it, then acknowledge it
-    (pipeline/jobs.py). The sweeper re-enqueues it if Redis was down."""
-    enqueue_on_commit(jobs.handle_new_inquiry, inquiry.pk, job_id=f"inquiry-{inquiry.pk}")
+    """A stored submission gets one job after the commit, on the routing queue: route it,
+    then acknowledge it (pipeline/jobs.py). The sweeper re-enqueues it if Redis was down."""
+    enqueue_on_commit(
+        jobs.handle_new_inquiry, inquiry.pk, inquiry.lead_id, job_id=f"inquiry-{inquiry.pk}", queue=ROUTING
+    )
 
 
 def start_escalation_timer(lead, at) -> None:
@@ -53,7 +55,7 @@ def settle_offer(lead, attempt) -> None:
 
 def route_waiting_leads(user) -> None:
     """A rep became available: the leads waiting in their teams' queues are tried at once."""
-    enqueue_on_commit(routing_jobs.route_waiting_leads)
+    enqueue_on_commit(routing_jobs.route_waiting_leads, queue=ROUTING)
 
 
 def plan_cadence(lead, at) -> None:

@@ -27,7 +27,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from leadops.queues import get_queue, redis_connection
+from leadops.queues import redis_connection, waiting_jobs
 from leads.choices import Stage
 from leads.models import Lead
 from routing.decision import MORNING_QUEUE
@@ -106,7 +106,7 @@ def check() -> tuple[dict, int]:
         client = redis_connection()
         client.ping()
         report["workers"] = len(live_workers(client))
-        report["queue_depth"] = len(get_queue())
+        report["queue_depth"] = waiting_jobs()
     except redis.RedisError as error:
         report["redis"] = _error(error)
         report["failing"].append("redis")

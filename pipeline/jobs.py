@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 
-import redis
-
-from leadops.queues import enqueue_now, get_queue
+from leadops.queues import ROUTING, enqueue_now, waiting_jobs
 from leads import acknowledgments
 from leads.models import Inquiry
 from routing.assignment import assign_lead
@@ -15,17 +13,18 @@ from routing.config import one_configuration
 
 log = logging.getLogger(__name__)
 ACKNOWLEDGE_JOB = "leads.tasks.acknowledge_inquiry"
-WAITING_LOOKAHEAD = 50
 
 
-def handle_new_inquiry(inquiry_id: int) -> None:
+def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
     """Everything a fresh submission needs, in one job (one enqueue on the intake's hot
     path): route the lead if it has no owner (the tighter target), then acknowledge it.
     Each step is idempotent and also covered by the sweeper, so a failure of one is
-    logged and left to the sweeper rather than blocking the other."""
-    lead_id = next(iter(Inquiry.objects.filter(pk=inquiry_id).values_list("lead_id", flat=True)[:1]), None)
+    logged and left to the sweeper rather than blocking the other. The intake passes the
+    inquiry's lead (never changed once stored); a job without it looks it up."""
     if lead_id is None:
-        return
+        lead_id = next(iter(Inquiry.objects.filter(pk=inquiry_id).values_list("lead_id", flat=True)[:1]), None)
+        if lead_id is None:
+            return
     with one_configuration():
         try:
             assign_lead(lead_id)
@@ -37,12 +36,8 @@ def handle_new_inquiry(inquiry_id: int) -> None:
 
 
 def _new_leads_waiting() -> bool:
-    """Whether other new leads' jobs wait in the queue (a burst). Then the acknowledgment
-    becomes a job of its own at the back of the queue, so those leads are routed first:
+    """Whether other leads wait to be routed (a burst). Then the acknowledgment becomes a
+    job of its own on the default queue, which the workers take only when no routing waits:
     the owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). Otherwise it is sent
-    here, without the cost of a second job. The next WAITING_LOOKAHEAD jobs are looked at."""
-    try:
-        waiting = get_queue().get_job_ids(0, WAITING_LOOKAHEAD)
-    except redis.RedisError:
-        return False
-    return any(job_id.startswith("inquiry-") for job_id in waiting)
+    here, without the cost of a second job."""
+    return waiting_jobs(ROUTING) > 0

@@ -57,6 +57,7 @@ def one_configuration():
         yield
     finally:
         _loaded["pinned"] = False
+        _loaded.pop("profiles", None)
 
 
 def _bump_generation() -> None:
@@ -120,6 +121,32 @@ def fresh_cached(key, load):
     read-mostly models to it: the cadences' definitions)."""
     _fresh()
     return cached(key, load)
+
+
+def team_chat_webhook(team_id: int | None) -> str:
+    """The team's Slack/Teams incoming webhook for hot-lead alerts ("" when none)."""
+    if not team_id:
+        return ""
+    webhooks = fresh_cached(
+        "team_chat_webhooks",
+        lambda: dict(Team.objects.exclude(chat_webhook_url="").values_list("pk", "chat_webhook_url")),
+    )
+    return webhooks.get(team_id, "")
+
+
+def remember_profiles(profiles) -> None:
+    """The rep profiles a routing decision just read (routing.decision.load_reps). Inside a
+    `one_configuration()` block, i.e. one job, the alerts that follow the decision use them
+    (rep_profile) instead of reading the chosen rep's profile again; outside one, nothing
+    is kept. Forgotten when the block ends."""
+    if _loaded.get("pinned"):
+        _loaded.setdefault("profiles", {}).update((profile.user_id, profile) for profile in profiles)
+
+
+def rep_profile(user_id: int) -> RepProfile | None:
+    """A rep's profile: the one this job's decision read, else from the database."""
+    profile = _loaded.get("profiles", {}).get(user_id) if _loaded.get("pinned") else None
+    return profile or RepProfile.objects.filter(user_id=user_id).first()
 
 
 def team_schedule_id(team_id: int):

@@ -67,6 +67,7 @@ def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
         .values_list("owner_id", "open")
     )
     profiles = [profile for user in users if (profile := getattr(user, "rep_profile", None)) is not None]
+    config.remember_profiles(profiles)  # the alerts after the decision need the chosen one's
     calendars = config.rep_calendars([profile.pk for profile in profiles], at.date()) if profiles else {}
     snapshots = []
     for user in users:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from leadops.queues import sweep_enqueue
+from leadops.queues import ROUTING, sweep_enqueue
 from leads.models import Inquiry, Lead
 from routing import offers
 from routing.assignment import waiting_lead_ids
@@ -26,7 +26,11 @@ def sweep(now) -> dict[str, int]:
         intake_jobs.setdefault(lead_id, []).append(f"inquiry-{inquiry_id}")
     for lead_id in waiting:
         counts["routing"] += sweep_enqueue(
-            assign_lead, lead_id, job_id=f"assign-{lead_id}", also_pending=tuple(intake_jobs.get(lead_id, ()))
+            assign_lead,
+            lead_id,
+            job_id=f"assign-{lead_id}",
+            also_pending=tuple(intake_jobs.get(lead_id, ())),
+            queue=ROUTING,
         )
     overdue = Lead.objects.filter(reassign_due_at__lt=now - GRACE, first_attempt_at__isnull=True)
     for lead_id in overdue.order_by("reassign_due_at").values_list("pk", flat=True)[:BATCH]:

@@ -88,7 +88,7 @@ def run_all_jobs(real_redis, django_capture_on_commit_callbacks):
     def run() -> int:
         ran = 0
         for _ in range(10):
-            names = ("default", "integrations")
+            names = (*queues.PIPELINE_QUEUES, queues.INTEGRATIONS)
             worker_queues = [queues.get_queue(name) for name in names]
             before = sum(queue.finished_job_registry.count for queue in worker_queues)
             with django_capture_on_commit_callbacks(execute=True):

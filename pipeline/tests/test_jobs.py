@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from leadops import queues
 from leads.choices import AckState
 from leads.models import Inquiry, LeadEvent, Message
 
@@ -46,3 +47,21 @@ def test_in_a_burst_every_lead_is_routed_before_the_acknowledgments_go(
     for lead_id in lead_ids:  # once each, as before
         assert Message.objects.filter(lead_id=lead_id, purpose="acknowledgment").count() == 1
         assert Inquiry.objects.get(lead_id=lead_id).ack_state == AckState.DONE
+
+
+@pytest.mark.django_db
+def test_a_new_lead_is_routed_before_jobs_that_were_queued_earlier(
+    client, intake_key, run_jobs, django_capture_on_commit_callbacks, real_redis
+):
+    """New leads go to the routing queue, which the worker empties before "default"
+    (acknowledgments, cadence steps, pushes): a backlog there never delays an owner."""
+    earlier = queues.get_queue().enqueue("cadences.tasks.dispatch_due_steps", None, job_id="earlier-work")
+    lead_id = submit(client, intake_key, 1, django_capture_on_commit_callbacks)
+    routing = queues.get_queue(queues.ROUTING)
+    inquiry_job_id = f"inquiry-{Inquiry.objects.get(lead_id=lead_id).pk}"
+    assert routing.job_ids == [inquiry_job_id]
+    assert run_jobs() == 2
+    routed, other = routing.fetch_job(inquiry_job_id), queues.get_queue().fetch_job(earlier.id)
+    assert routed.args[1] == lead_id  # the intake hands the job its lead: no look-up
+    assert routed.ended_at <= other.started_at
+    assert LeadEvent.objects.filter(lead_id=lead_id, actor_label="routing").exists()  # routing decided

@@ -340,7 +340,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
             from leads.models import Lead
 
             lead = Lead.objects.filter(pk=lead_id).first()
-            queue = queues.get_queue()
+            queue = queues.get_queue(queues.ROUTING)
             print(
                 "row never shown:",
                 lead and (lead.owner_id, lead.stage, lead.route_after, lead.routing_trace.get("summary")),

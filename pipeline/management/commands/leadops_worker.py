@@ -67,9 +67,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queues",
             default=",".join(settings.LEADOPS_WORKER_QUEUES),
-            help="Queues to work, highest priority first (default LEADOPS_WORKER_QUEUES: default,integrations). "
-            "Run one worker with --queues default and another with --queues integrations to keep calls to "
-            "outside services (webhooks, provider fetches) entirely apart from routing.",
+            help="Queues to work, highest priority first (default LEADOPS_WORKER_QUEUES: "
+            "routing,default,integrations). Run one worker with --queues routing,default and another with "
+            "--queues integrations to keep calls to outside services (webhooks, provider fetches) entirely "
+            "apart from routing.",
         )
 
     def handle(self, *args, **options):
