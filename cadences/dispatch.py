@@ -32,6 +32,7 @@ when other jobs are waiting, so a long backlog never holds up acknowledgments an
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import Counter
@@ -55,6 +56,7 @@ from cadences.models import (
 )
 from cadences.wakeups import DISPATCH_JOB, STEP_JOB, wake_on_commit
 from leadops import events
+from leadops.compiled import CompiledQuery
 from leadops.queues import enqueue_now, waiting_jobs
 from leads.models import LeadEvent, Message
 
@@ -112,22 +114,37 @@ class _Calendars:
         return self.cache[key]
 
 
-def _lock_due_steps(now: datetime, only: list[int] | None, limit: int) -> list[PlannedStep]:
+def _due_rows(now: datetime, only: list[int] | None = None, *, limit: int):
+    """Up to `limit` due steps (of `only`, when given), locked with their leads, with what
+    running them reads."""
     rows = due_steps(now)
     if only is not None:
         rows = rows.filter(pk__in=only)
     related = ("step", "enrollment__cadence", "enrollment__lead__owner", "enrollment__lead__lead_source")
-    return list(
+    return (
         rows.select_related(*related)
         .select_for_update(skip_locked=True, no_key=True, of=("self", "enrollment__lead"))
         .order_by("due_at", "pk")[:limit]
     )
 
 
+_LOCKING_READS: dict[int, CompiledQuery] = {}  # per limit: compiled once (leadops/compiled.py)
+
+
+def _lock_due_steps(now: datetime, only: list[int] | None, limit: int) -> list[PlannedStep]:
+    read = _LOCKING_READS.get(limit)
+    if read is None:
+        read = _LOCKING_READS[limit] = CompiledQuery(functools.partial(_due_rows, limit=limit))
+    return read.all(now) if only is None else read.all(now, only)
+
+
+OPT_OUTS = CompiledQuery(lambda lead_ids: OptOut.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "channel"))
+
+
 def _opt_outs(steps: list[PlannedStep]) -> dict[int, set[str]]:
     opted_out: dict[int, set[str]] = {}
-    lead_ids = {planned.enrollment.lead_id for planned in steps}
-    for lead_id, channel in OptOut.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "channel"):
+    lead_ids = sorted({planned.enrollment.lead_id for planned in steps})
+    for lead_id, channel in OPT_OUTS.rows(lead_ids):
         opted_out.setdefault(lead_id, set()).add(channel)
     return opted_out
 
@@ -338,18 +355,19 @@ def _others_waiting() -> bool:
 def _next_due_within(horizon: float) -> datetime | None:
     """The next step to fall due within `horizon` seconds, if any."""
     now = timezone.now()
-    upcoming = (
+    upcoming = NEXT_DUE.rows(now, now + timedelta(seconds=horizon))
+    return upcoming[0][0] if upcoming else None
+
+
+NEXT_DUE = CompiledQuery(
+    lambda after, until: (
         PlannedStep.objects.filter(
-            status=StepStatus.SCHEDULED,
-            notified_at__isnull=True,
-            due_at__gt=now,
-            due_at__lte=now + timedelta(seconds=horizon),
+            status=StepStatus.SCHEDULED, notified_at__isnull=True, due_at__gt=after, due_at__lte=until
         )
         .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
+        .values_list("due_at")[:1]
     )
-    return upcoming
+)
 
 
 def dispatch(tick: int | None = None) -> dict:

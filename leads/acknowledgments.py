@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from leadops.booking_links import booking_url
+from leadops.compiled import CompiledQuery
 from leadops.languages import ENGLISH, INDONESIAN
 from leadops.timezones import zone
 from leads.choices import AckState, IntakeChannel
@@ -195,6 +196,17 @@ def skip_reason(lead: Lead, inquiry: Inquiry, now: datetime) -> str:
     return ""
 
 
+# The submission still waiting for its acknowledgment, locked, with its lead and the lead's
+# owner (whose name is in the message): compiled once (leadops/compiled.py).
+PENDING_INQUIRY = CompiledQuery(
+    lambda inquiry_id: (
+        Inquiry.objects.select_for_update(of=("self",))
+        .select_related("lead", "lead__owner")
+        .filter(pk=inquiry_id, ack_state=AckState.PENDING)
+    )
+)
+
+
 def acknowledge_inquiry(inquiry_id: int) -> int:
     """Queue and send the acknowledgment of one submission; returns messages sent.
 
@@ -202,12 +214,7 @@ def acknowledge_inquiry(inquiry_id: int) -> int:
     under a row lock, and each message has a unique dedupe key."""
     now = timezone.now()
     with transaction.atomic():
-        inquiry = (
-            Inquiry.objects.select_for_update(of=("self",))
-            .select_related("lead", "lead__owner")  # the owner's name is in the message
-            .filter(pk=inquiry_id, ack_state=AckState.PENDING)
-            .first()
-        )
+        inquiry = PENDING_INQUIRY.first(inquiry_id)
         if inquiry is None:
             return 0
         lead = inquiry.lead

@@ -39,6 +39,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from cadences.models import TASK_CHANNELS, PlannedStep, StepStatus
+from leadops.compiled import CompiledQuery
 from leadops.push import push_on_commit, team_group, user_group
 from leadops.roles import is_manager, sees_all_leads
 from leads.choices import InquiryType, Source, Stage
@@ -86,13 +87,18 @@ def _next_task_steps():
 
 def _next_steps_due(lead_ids) -> dict:
     """Lead id -> when its next call or task step is due; leads with none are absent."""
-    return dict(
+    return dict(NEXT_STEPS_DUE.rows(sorted(lead_ids)))
+
+
+NEXT_STEPS_DUE = CompiledQuery(
+    lambda lead_ids: (
         _next_task_steps()
-        .filter(enrollment__lead_id__in=list(lead_ids))
+        .filter(enrollment__lead_id__in=lead_ids)
         .values("enrollment__lead_id")
         .annotate(first=Min("due_at"))
         .values_list("enrollment__lead_id", "first")
     )
+)
 
 
 def _with_summary_facts(leads):
@@ -110,6 +116,8 @@ def _label(choices, value) -> str:
         return str(value)
 
 
+# Read for every push that follows a timeline event: compiled once (leadops/compiled.py).
+SUMMARY_ROW = CompiledQuery(lambda lead_id: _with_summary_facts(Lead.objects).filter(pk=lead_id))
 NOT_GIVEN = object()
 # What lead_summary reads, and no more: a lead row is wide (its routing trace, its enrichment).
 SUMMARY_FIELDS = (
@@ -168,7 +176,9 @@ def _payload(lead_id: int, event: LeadEvent, **extra) -> Callable[[], dict]:
     """The event body, built when the push leaves (after the commit)."""
 
     def build() -> dict:
-        lead = _with_summary_facts(Lead.objects).get(pk=lead_id)
+        lead = SUMMARY_ROW.first(lead_id)
+        if lead is None:
+            raise Lead.DoesNotExist(f"lead {lead_id} is gone")
         return {"lead": lead_summary(lead), "change": _change(event), **extra}
 
     return build

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F
 from django.utils import timezone
 
+from leadops.compiled import CompiledQuery
 from leads.choices import Stage
 from leads.models import Lead
 from routing import config, strategies
@@ -53,19 +54,36 @@ def _place(lead: Lead) -> LeadPlace:
     )
 
 
+# The reads of every decision, compiled once per pool size (leadops/compiled.py).
+USERS_WITH_PROFILES = CompiledQuery(
+    lambda user_ids: get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("rep_profile")
+)
+OPEN_LEADS = CompiledQuery(
+    lambda user_ids: (
+        Lead.objects.filter(owner_id__in=user_ids, stage__in=OPEN_STAGES)
+        .values("owner_id")
+        .annotate(open=Count("id"))
+        .values_list("owner_id", "open")
+    )
+)
+ROTATION_CURSOR = CompiledQuery(lambda rule_id: RoutingRule.objects.filter(pk=rule_id).values_list("rotation_cursor"))
+LOCKED_ROTATION_CURSOR = CompiledQuery(
+    lambda rule_id: RoutingRule.objects.select_for_update().filter(pk=rule_id).values_list("rotation_cursor")
+)
+ROTATION_COUNTS = CompiledQuery(
+    lambda rule_id: RotationCount.objects.filter(rule_id=rule_id).values_list("user_id", "assigned")
+)
+
+
 def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
     """Snapshots of these users with their open-lead counts. Status, capacity and open
     leads are read fresh (two queries); hours, territories and leave come from a cache of a
     few seconds (routing.config.rep_calendars), cleared when one of them is edited."""
     if not user_ids:
         return []
-    users = list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("rep_profile"))
-    open_counts = dict(
-        Lead.objects.filter(owner_id__in=user_ids, stage__in=OPEN_STAGES)
-        .values("owner_id")
-        .annotate(open=Count("id"))
-        .values_list("owner_id", "open")
-    )
+    user_ids = sorted(set(user_ids))
+    users = USERS_WITH_PROFILES.all(user_ids)
+    open_counts = dict(OPEN_LEADS.rows(user_ids))
     profiles = [profile for user in users if (profile := getattr(user, "rep_profile", None)) is not None]
     config.remember_profiles(profiles)  # the alerts after the decision need the chosen one's
     calendars = config.rep_calendars([profile.pk for profile in profiles], at.date()) if profiles else {}
@@ -131,19 +149,24 @@ def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime, cursor: 
     return strategies.round_robin(eligible, cursor)
 
 
+# The owner of the latest earlier owned lead from the same company domain.
+EARLIER_OWNER = CompiledQuery(
+    lambda domain, lead_id: (
+        Lead.objects.filter(company_domain=domain, junk=False, owner__isnull=False)
+        .exclude(pk=lead_id)
+        .order_by("-submitted_at")
+        .values_list("owner_id")[:1]
+    )
+)
+
+
 def _account_owner_id(lead: Lead) -> tuple[int | None, str]:
     if lead.named_account_id and lead.named_account.owner_id:
         return lead.named_account.owner_id, f"owner of named account {lead.named_account.domain}"
     if lead.company_domain and not lead.free_mail:
-        earlier = (
-            Lead.objects.filter(company_domain=lead.company_domain, junk=False, owner__isnull=False)
-            .exclude(pk=lead.pk)
-            .order_by("-submitted_at")
-            .values_list("owner_id", flat=True)
-            .first()
-        )
+        earlier = EARLIER_OWNER.rows(lead.company_domain, lead.pk)
         if earlier:
-            return earlier, f"owner of an earlier lead from {lead.company_domain}"
+            return earlier[0][0], f"owner of an earlier lead from {lead.company_domain}"
     return None, ""
 
 
@@ -221,13 +244,13 @@ class LiveState:
     def rotation_cursor(self, rule: RoutingRule, *, lock: bool) -> int | None:
         if lock:
             # Serialise decisions per rule, so rotation state and counts stay consistent.
-            return RoutingRule.objects.select_for_update().values_list("rotation_cursor", flat=True).get(pk=rule.pk)
+            return _one_value(LOCKED_ROTATION_CURSOR.rows(rule.pk), rule)
         if rule.strategy == Strategy.ROUND_ROBIN:
-            return RoutingRule.objects.values_list("rotation_cursor", flat=True).get(pk=rule.pk)
+            return _one_value(ROTATION_CURSOR.rows(rule.pk), rule)
         return None
 
     def rotation_counts(self, rule: RoutingRule) -> dict[int, int]:
-        return dict(RotationCount.objects.filter(rule=rule).values_list("user_id", "assigned"))
+        return dict(ROTATION_COUNTS.rows(rule.pk))
 
     def response_seconds(self, user_ids: list[int], at: datetime) -> dict[int, float]:
         return _recent_response_seconds(user_ids, at)
@@ -237,6 +260,12 @@ class LiveState:
 
     def on_call_shifts(self, team_id: int, at: datetime) -> list[OnCallShift]:
         return list(OnCallShift.objects.covering(at).filter(team_id=team_id).order_by("role", "starts_at"))
+
+
+def _one_value(rows: list[tuple], rule: RoutingRule):
+    if not rows:  # deleted since the configuration was cached
+        raise RoutingRule.DoesNotExist(f"routing rule {rule.pk} is gone")
+    return rows[0][0]
 
 
 LIVE = LiveState()

@@ -14,6 +14,7 @@ enqueued after the commit (webpush/delivery.py sends). The rep's choice in their
 
 from __future__ import annotations
 
+from leadops.compiled import CompiledQuery
 from leadops.queues import enqueue_on_commit
 from leads.models import Lead, LeadEvent
 from notifications.alerts import wants
@@ -41,11 +42,17 @@ def _recipient(lead: Lead, event: LeadEvent) -> int | None:
     return lead.owner_id
 
 
+# Asked for every lead assigned and every call due: compiled once (leadops/compiled.py).
+DEVICES = CompiledQuery(
+    lambda user_ids: PushSubscription.objects.filter(user_id__in=user_ids).values_list("pk", "user_id")
+)
+
+
 def _queue(items: list[tuple[LeadEvent, int, str, str]]) -> int:
     """items: (event, user id, push kind, lead temperature). Returns the rows written."""
-    user_ids = {user_id for _, user_id, _, _ in items}
+    user_ids = sorted({user_id for _, user_id, _, _ in items})
     devices: dict[int, list[int]] = {}
-    for pk, user_id in PushSubscription.objects.filter(user_id__in=user_ids).values_list("pk", "user_id"):
+    for pk, user_id in DEVICES.rows(user_ids):
         devices.setdefault(user_id, []).append(pk)
     if not devices:
         return 0
