@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from leadops.queues import ROUTING, enqueue_now, waiting_jobs
+import redis
+
+from leadops.queues import ROUTING, enqueue_now, get_queue
 from leads import acknowledgments
 from leads.models import Inquiry
 from routing.assignment import assign_lead
@@ -13,6 +15,7 @@ from routing.config import one_configuration
 
 log = logging.getLogger(__name__)
 ACKNOWLEDGE_JOB = "leads.tasks.acknowledge_inquiry"
+WAITING_LOOKAHEAD = 50
 
 
 def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
@@ -30,14 +33,20 @@ def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
             assign_lead(lead_id)
         except Exception:
             log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
-        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}"):
+        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}", queue=ROUTING):
             return
         acknowledgments.acknowledge_inquiry(inquiry_id)
 
 
 def _new_leads_waiting() -> bool:
     """Whether other leads wait to be routed (a burst). Then the acknowledgment becomes a
-    job of its own on the default queue, which the workers take only when no routing waits:
-    the owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). Otherwise it is sent
-    here, without the cost of a second job."""
-    return waiting_jobs(ROUTING) > 0
+    job of its own at the back of the routing queue, behind those leads: the owner's target
+    is 200 ms, the acknowledgment's 1 s (SPEC §7). At the back of the same queue, not on
+    "default", so that under a sustained overload the acknowledgments still move with the
+    leads instead of waiting for the routing queue to run dry. Otherwise it is sent here,
+    without the cost of a second job. The first WAITING_LOOKAHEAD waiting jobs are looked at."""
+    try:
+        waiting = get_queue(ROUTING).get_job_ids(0, WAITING_LOOKAHEAD)
+    except redis.RedisError:
+        return False
+    return any(job_id.startswith("inquiry-") for job_id in waiting)
