@@ -33,18 +33,18 @@ def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
             assign_lead(lead_id)
         except Exception:
             log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
-        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}", queue=ROUTING):
+        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}"):
             return
         acknowledgments.acknowledge_inquiry(inquiry_id)
 
 
 def _new_leads_waiting() -> bool:
     """Whether other leads wait to be routed (a burst). Then the acknowledgment becomes a
-    job of its own at the back of the routing queue, behind those leads: the owner's target
-    is 200 ms, the acknowledgment's 1 s (SPEC §7). At the back of the same queue, not on
-    "default", so that under a sustained overload the acknowledgments still move with the
-    leads instead of waiting for the routing queue to run dry. Otherwise it is sent here,
-    without the cost of a second job. The first WAITING_LOOKAHEAD waiting jobs are looked at."""
+    job of its own on the default queue, taken once those leads have their owners: the
+    owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). Under a steady overload it
+    does not wait for the routing queue to run dry: past leadops.worker.MAX_WAIT the default
+    queue takes turns with it. Otherwise the acknowledgment is sent here, without the cost
+    of a second job. The first WAITING_LOOKAHEAD waiting jobs are looked at."""
     try:
         waiting = get_queue(ROUTING).get_job_ids(0, WAITING_LOOKAHEAD)
     except redis.RedisError:
