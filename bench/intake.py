@@ -507,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
             "flight when wrk stopped)"
         )
         queued_ok = depth >= stored > 0
-        say(f"  {verdict(queued_ok)}  RQ queue 'default' got the jobs: depth {depth} (no worker ran; flushed since)")
+        say(f"  {verdict(queued_ok)}  RQ's routing queue got the jobs: depth {depth} (no worker ran; flushed since)")
         checks["queue_ok"] = queued_ok
     if "baseline" in created:
         rows = counts["baseline_rows"]
