@@ -201,7 +201,11 @@ def child(args) -> int:
     say(f"PostgreSQL backend CPU per lead (the server's side of those statements): {backend_ms:.2f} ms")
     say(f"Redis commands (or pipelines) per lead, RQ's included: {redis_commands[0] / args.leads:.1f}")
     say(f"Baseline, same run: an RQ no-op job costs {baseline_ms:.2f} ms CPU.")
-    say(f"Jobs queued per lead after its own job: {jobs_per_lead:.1f}")
+    say(
+        f"Jobs queued per lead after its own job: {jobs_per_lead:.2f} (they run after all leads, as a backlog"
+        " would: the leads of one second share one cadence dispatcher job; with an idle worker each lead's"
+        " first call step has a job of its own, see bench/pipeline.py for the worker's CPU under load)"
+    )
     if profiler:
         say(f"cProfile, top {args.profile} by cumulative time (its own overhead inflates every figure):")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)

@@ -27,11 +27,14 @@ from datetime import UTC, datetime, timedelta
 import redis
 from django.conf import settings
 from django.db import transaction
+from rq.job import Job, JobStatus
 
 from leadops.queues import get_queue
 
 log = logging.getLogger(__name__)
 TICK_JOB = "cadence-tick-{}"
+NOW_JOB = "cadence-now-{}"  # steps due in the current second
+CATCH_UP_JOB = "cadence-catch-up"  # steps already past due
 # The RQ jobs of cadences/tasks.py, by the dotted name RQ stores (cadences/tasks.py imports
 # the dispatcher, which wakes itself through this module).
 DISPATCH_JOB = "cadences.tasks.dispatch_due_steps"
@@ -55,11 +58,9 @@ def wake_at(moments: Iterable[datetime], *, armed: frozenset[int] = frozenset())
     try:
         queue = get_queue()
         if seconds and seconds[0] < now:
-            queue.enqueue(DISPATCH_JOB, None, failure_ttl=7 * 24 * 3600, result_ttl=600)
-            written += 1
+            written += _enqueue_unless_waiting(queue, CATCH_UP_JOB, None)
         if now in seconds:  # this very second: run now, waiting for the steps later in it
-            queue.enqueue(DISPATCH_JOB, now, failure_ttl=7 * 24 * 3600, result_ttl=600)
-            written += 1
+            written += _enqueue_unless_waiting(queue, NOW_JOB.format(now), now)
         future = [second for second in seconds if now < second <= horizon and second not in armed]
         if future:
             with queue.connection.pipeline() as pipeline:
@@ -73,6 +74,21 @@ def wake_at(moments: Iterable[datetime], *, armed: frozenset[int] = frozenset())
     except redis.RedisError as error:
         log.warning("could not schedule cadence ticks: %s (the sweeper will run the steps)", error)
     return written
+
+
+def _enqueue_unless_waiting(queue, job_id: str, tick: int | None) -> int:
+    """Enqueue the dispatcher now, unless the same job still waits in the queue: that one
+    reads the due steps when it starts, which is after this commit (wake_on_commit), so it
+    runs these too. At 50 new leads a second this is about one job a second instead of one
+    per lead for their first, due-at-once call step. While that job runs, a job of its own
+    (a fresh id) is queued: the running one may have read the due steps already. Returns
+    the jobs written (0 or 1)."""
+    status = queue.connection.hget(Job.key_for(job_id), "status")
+    if status == JobStatus.QUEUED.encode():
+        return 0
+    reusable = status is None or status.decode() in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED)
+    queue.enqueue(DISPATCH_JOB, tick, job_id=job_id if reusable else None, failure_ttl=7 * 24 * 3600, result_ttl=600)
+    return 1
 
 
 def armed_seconds(start: datetime, end: datetime) -> frozenset[int]:

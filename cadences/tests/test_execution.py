@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
+from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
@@ -19,7 +20,7 @@ from cadences.sweeper import arm_upcoming
 from cadences.sweeper import sweep as sweep_cadences
 from cadences.tasks import dispatch_due_steps, run_planned_step
 from cadences.tests.conftest import TUESDAY_10_NY, events, local, ny, plan_rows, step
-from cadences.wakeups import STEP_JOB, arm_ahead
+from cadences.wakeups import STEP_JOB, arm_ahead, wake_at
 from leadops.push import user_group
 from leadops.queues import get_queue
 from leads.models import Attempt, Message
@@ -263,3 +264,15 @@ def test_the_dispatcher_yields_a_backlog_to_waiting_jobs(make_lead, enroll_now, 
     assert len(mail.outbox) == 5
     finished = queue.finished_job_registry.get_job_ids()
     assert len(finished) >= 3  # the dispatcher handed over to continuations
+
+
+def test_leads_due_at_once_share_one_dispatcher_job_while_it_waits(real_redis):
+    """wake_at for steps already due: one waiting job runs every step due, so 50 new leads
+    a second do not queue 50 dispatcher jobs; once it has run, the next wake queues another."""
+    due = timezone.now() - timedelta(seconds=5)
+    assert wake_at([due]) == 1
+    assert wake_at([due, due - timedelta(seconds=1)]) == 0  # it still waits: it will read these too
+    queue = get_queue()
+    assert [job.func_name for job in queue.jobs] == ["cadences.tasks.dispatch_due_steps"]
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+    assert wake_at([due]) == 1
