@@ -44,6 +44,21 @@ class PushTest(BrowserTestCase):
         "LEADOPS_PUSH_SERVICES": LOCAL_PUSH,
     }
 
+    def assigned_push(self, service, lead_id: int, timeout: float = 10.0):
+        """The lead.assigned push of this lead. Others may come first: inside a lead's
+        business hours (from 9:00 in San Francisco, 17:00 UTC) the warm-up lead's first call
+        falls due at once, and its task.due push can arrive before this one."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            pushes = service.wait_for(seen + 1, timeout=max(deadline - time.monotonic(), 0.01))
+            for push in pushes:
+                if (push.payload["type"], push.payload["lead"]) == ("lead.assigned", lead_id):
+                    return push
+            seen = len(pushes)
+        kinds = [(push.payload["type"], push.payload["lead"]) for push in service.received]
+        self.fail(f"no lead.assigned push for lead {lead_id} in {timeout} s; pushes: {kinds}")
+
     def service_worker_ready(self, page) -> str:
         self.wait_until(page, "window.LeadOpsPush && window.LeadOpsPush.state.registered")
         self.wait_until(page, "navigator.serviceWorker.controller !== null", timeout=15_000)
@@ -115,7 +130,7 @@ class PushTest(BrowserTestCase):
             service.wait_for(1, timeout=10)
             started = time.monotonic()
             lead_id = self.post_lead(key, phone="+1 415 555 0100")["id"]
-            push = service.wait_for(2, timeout=10)[1]
+            push = self.assigned_push(service, lead_id)
             arrival = time.monotonic() - started
             print(f"submission -> push accepted by the stand-in: {arrival * 1000:.0f} ms")
             self.assertLess(arrival, 2.0)
