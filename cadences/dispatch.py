@@ -32,31 +32,28 @@ when other jobs are waiting, so a long backlog never holds up acknowledgments an
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from cadences import messages, progress, schedule
+from cadences import messages, progress, reads, schedule
 from cadences.delivery import deliver_messages
 from cadences.models import (
     AUTOMATIC_CHANNELS,
     Enrollment,
     EnrollmentState,
-    OptOut,
     PlannedStep,
     StepStatus,
 )
 from cadences.wakeups import DISPATCH_JOB, STEP_JOB, wake_on_commit
 from leadops import events
-from leadops.compiled import CompiledQuery
 from leadops.queues import enqueue_now, waiting_jobs
 from leads.models import LeadEvent, Message
 
@@ -78,11 +75,6 @@ class BatchResult:
     more: bool = False  # locked rows left for the next batch (a full batch, or later steps of one lead)
     counts: Counter = field(default_factory=Counter)
     messages: list[Message] = field(default_factory=list)  # created: to deliver after the commit
-
-
-def due_steps(now: datetime):
-    """Steps waiting for the dispatcher (the partial index `planned_step_due`)."""
-    return PlannedStep.objects.filter(status=StepStatus.SCHEDULED, notified_at__isnull=True, due_at__lte=now)
 
 
 def _event(planned: PlannedStep, kind: str, at: datetime, **data) -> LeadEvent:
@@ -112,41 +104,6 @@ class _Calendars:
         if key not in self.cache:
             self.cache[key] = progress.calendar_for(lead)
         return self.cache[key]
-
-
-def _due_rows(now: datetime, only: list[int] | None = None, *, limit: int):
-    """Up to `limit` due steps (of `only`, when given), locked with their leads, with what
-    running them reads."""
-    rows = due_steps(now)
-    if only is not None:
-        rows = rows.filter(pk__in=only)
-    related = ("step", "enrollment__cadence", "enrollment__lead__owner", "enrollment__lead__lead_source")
-    return (
-        rows.select_related(*related)
-        .select_for_update(skip_locked=True, no_key=True, of=("self", "enrollment__lead"))
-        .order_by("due_at", "pk")[:limit]
-    )
-
-
-_LOCKING_READS: dict[int, CompiledQuery] = {}  # per limit: compiled once (leadops/compiled.py)
-
-
-def _lock_due_steps(now: datetime, only: list[int] | None, limit: int) -> list[PlannedStep]:
-    read = _LOCKING_READS.get(limit)
-    if read is None:
-        read = _LOCKING_READS[limit] = CompiledQuery(functools.partial(_due_rows, limit=limit))
-    return read.all(now) if only is None else read.all(now, only)
-
-
-OPT_OUTS = CompiledQuery(lambda lead_ids: OptOut.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "channel"))
-
-
-def _opt_outs(steps: list[PlannedStep]) -> dict[int, set[str]]:
-    opted_out: dict[int, set[str]] = {}
-    lead_ids = sorted({planned.enrollment.lead_id for planned in steps})
-    for lead_id, channel in OPT_OUTS.rows(lead_ids):
-        opted_out.setdefault(lead_id, set()).add(channel)
-    return opted_out
 
 
 class _Batch:
@@ -266,14 +223,14 @@ def run_batch(*, only: list[int] | None = None, limit: int | None = None) -> Bat
     result = BatchResult()
     with transaction.atomic():
         now = timezone.now()
-        rows = _lock_due_steps(now, only, limit)
+        rows = reads.lock_due_steps(now, only, limit)
         if not rows:
             return result
         result.claimed, result.more = len(rows), len(rows) >= limit
         automatic = [planned for planned in rows if planned.channel in AUTOMATIC_CHANNELS]
         tasks = [planned for planned in rows if planned.channel not in AUTOMATIC_CHANNELS]
         batch = _Batch(now, result)
-        opted_out = _opt_outs(automatic)
+        opted_out = reads.opt_outs(automatic)
         for planned in automatic:
             batch.automatic(planned, opted_out.get(planned.enrollment.lead_id, set()))
         finished = timezone.now()
@@ -352,24 +309,6 @@ def _others_waiting() -> bool:
     return waiting_jobs() > 0
 
 
-def _next_due_within(horizon: float) -> datetime | None:
-    """The next step to fall due within `horizon` seconds, if any."""
-    now = timezone.now()
-    upcoming = NEXT_DUE.rows(now, now + timedelta(seconds=horizon))
-    return upcoming[0][0] if upcoming else None
-
-
-NEXT_DUE = CompiledQuery(
-    lambda after, until: (
-        PlannedStep.objects.filter(
-            status=StepStatus.SCHEDULED, notified_at__isnull=True, due_at__gt=after, due_at__lte=until
-        )
-        .order_by("due_at")
-        .values_list("due_at")[:1]
-    )
-)
-
-
 def dispatch(tick: int | None = None) -> dict:
     """Run every due step. A tick (the job of a due second) then keeps running steps as
     they fall due while more are due within LOOKAHEAD and no other job waits: the rq
@@ -390,7 +329,7 @@ def dispatch(tick: int | None = None) -> dict:
             continue
         if tick is None or elapsed > MAX_JOB_SECONDS:
             break
-        upcoming = _next_due_within(LOOKAHEAD)
+        upcoming = reads.next_due_within(LOOKAHEAD)
         if upcoming is None or _others_waiting():
             break
         time.sleep(min(max((upcoming - timezone.now()).total_seconds() + 0.001, MIN_NAP), LOOKAHEAD))

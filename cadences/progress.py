@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from cadences import messages, schedule
+from cadences import messages, reads, schedule
 from cadences.models import (
     TASK_CHANNELS,
     Cadence,
@@ -121,23 +121,6 @@ def _choose(lead: Lead) -> tuple[Cadence | None, list[CadenceStep]]:
     return None, []
 
 
-def _enrollment_and_opt_outs(lead_id: int) -> tuple[int | None, set[str]]:
-    """The lead's latest enrollment (its id, None when it has none) and the channels it
-    opted out of: one statement on PostgreSQL (enrolment is on every new lead's path)."""
-    if connection.vendor != "postgresql":
-        latest = Enrollment.objects.filter(lead_id=lead_id).order_by("-started_at", "-pk").values_list("pk", flat=True)
-        return latest.first(), set(OptOut.objects.filter(lead_id=lead_id).values_list("channel", flat=True))
-    with connection.cursor() as cursor:
-        enrollments, opt_outs = Enrollment._meta.db_table, OptOut._meta.db_table
-        cursor.execute(
-            f"SELECT (SELECT id FROM {enrollments} WHERE lead_id = %s ORDER BY started_at DESC, id DESC LIMIT 1),"  # noqa: S608 - table names, not input
-            f" ARRAY(SELECT channel FROM {opt_outs} WHERE lead_id = %s)",  # noqa: S608
-            [lead_id, lead_id],
-        )
-        existing_id, channels = cursor.fetchone()
-    return existing_id, set(channels)
-
-
 def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> Enrollment | None:
     """Give the lead its cadence's plan, every step's due time computed now and stored.
 
@@ -151,7 +134,7 @@ def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> E
             _lock(lead)
         if lead.junk or lead.stage in CLOSED_STAGES:
             return None
-        existing_id, opted_out = _enrollment_and_opt_outs(lead.pk)
+        existing_id, opted_out = reads.enrollment_and_opt_outs(lead.pk)
         if existing_id:
             return Enrollment.objects.get(pk=existing_id)
         cadence, steps = _choose(lead)

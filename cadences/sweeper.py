@@ -11,8 +11,9 @@ from datetime import timedelta
 import redis
 from django.db.models.functions import TruncSecond
 
-from cadences.dispatch import BATCH, due_steps
+from cadences.dispatch import BATCH
 from cadences.models import PlannedStep, StepStatus
+from cadences.reads import due_steps
 from cadences.wakeups import DISPATCH_JOB, arm_ahead, armed_seconds, wake_at
 from leadops.queues import enqueue_now
 
