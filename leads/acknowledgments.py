@@ -196,13 +196,15 @@ def skip_reason(lead: Lead, inquiry: Inquiry, now: datetime) -> str:
     return ""
 
 
-# The submission still waiting for its acknowledgment, locked, with its lead and the lead's
-# owner (whose name is in the message): compiled once (leadops/compiled.py).
-PENDING_INQUIRY = CompiledQuery(
-    lambda inquiry_id: (
+# The submissions still waiting for their acknowledgment, locked, with their leads and the
+# leads' owners (whose names are in the message): compiled once per number of ids
+# (leadops/compiled.py).
+PENDING_INQUIRIES = CompiledQuery(
+    lambda inquiry_ids: (
         Inquiry.objects.select_for_update(of=("self",))
         .select_related("lead", "lead__owner")
-        .filter(pk=inquiry_id, ack_state=AckState.PENDING)
+        .filter(pk__in=inquiry_ids, ack_state=AckState.PENDING)
+        .order_by("pk")
     )
 )
 
@@ -212,25 +214,38 @@ def acknowledge_inquiry(inquiry_id: int) -> int:
 
     Safe to run any number of times: the inquiry's ack_state moves from pending once,
     under a row lock, and each message has a unique dedupe key."""
+    return acknowledge_inquiries([inquiry_id])
+
+
+def acknowledge_inquiries(inquiry_ids: list[int]) -> int:
+    """acknowledge_inquiry for several submissions (the leads one job routed): one
+    transaction queues all their messages, which are then sent one by one, each claimed
+    just before it is sent (leads/messaging.py)."""
     now = timezone.now()
     with transaction.atomic():
-        inquiry = PENDING_INQUIRY.first(inquiry_id)
-        if inquiry is None:
-            return 0
-        lead = inquiry.lead
-        reason = skip_reason(lead, inquiry, now)
-        if reason:
-            inquiry.ack_state = AckState.SKIPPED
-            inquiry.save(update_fields=["ack_state"])
-            LeadEvent.objects.create(
-                lead=lead, kind="acknowledgment.skipped", actor_label="system", data={"reason": reason}
-            )
-            return 0
-        messages = Message.objects.bulk_create(
-            Message(lead=lead, dedupe_key=f"ack:{inquiry.pk}:{fields['channel']}", purpose="acknowledgment", **fields)
-            for fields in compose(lead, inquiry, now)
-        )
-        message_ids = [message.pk for message in messages]
-        inquiry.ack_state = AckState.DONE
-        inquiry.save(update_fields=["ack_state"])
+        outbox, done = [], []
+        for inquiry in PENDING_INQUIRIES.all(sorted(set(inquiry_ids))):
+            lead = inquiry.lead
+            reason = skip_reason(lead, inquiry, now)
+            if reason:
+                _skip(inquiry, reason)
+                continue
+            outbox += [
+                Message(
+                    lead=lead, dedupe_key=f"ack:{inquiry.pk}:{fields['channel']}", purpose="acknowledgment", **fields
+                )
+                for fields in compose(lead, inquiry, now)
+            ]
+            done.append(inquiry.pk)
+        message_ids = [message.pk for message in Message.objects.bulk_create(outbox)]
+        if done:
+            Inquiry.objects.filter(pk__in=done).update(ack_state=AckState.DONE)
     return sum(deliver_message(message_id) for message_id in message_ids)
+
+
+def _skip(inquiry: Inquiry, reason: str) -> None:
+    inquiry.ack_state = AckState.SKIPPED
+    inquiry.save(update_fields=["ack_state"])
+    LeadEvent.objects.create(
+        lead=inquiry.lead, kind="acknowledgment.skipped", actor_label="system", data={"reason": reason}
+    )

@@ -240,6 +240,18 @@ def _rep_sms(lead: Lead, owner_id: int, kind: str):
     )
 
 
+def has_alerts(lead: Lead, owner_id: int | None) -> bool:
+    """Whether hot_lead_alerts would queue anything for this lead, from what is already in
+    memory in a routing job (the rep profile its decision read, the cached team webhooks):
+    most leads have none, and then the caller needs no savepoint around it."""
+    if lead.junk:
+        return False
+    profile = routing_config.rep_profile(owner_id) if owner_id else None
+    if profile and profile.sms_phone and wants(profile.sms_alerts, lead.temperature):
+        return True
+    return lead.temperature == Temperature.HOT and bool(routing_config.team_chat_webhook(lead.team_id))
+
+
 def hot_lead_alerts(lead: Lead, owner_id: int | None, kind: str = "lead.assigned") -> list:
     """Queue the SMS to the owner (once per lead and rep; hot leads by default, every lead
     or none as the rep chose in their profile) and, for a hot lead, the team chat message

@@ -44,7 +44,7 @@ from leadops.push import push_on_commit, team_group, user_group
 from leadops.roles import is_manager, sees_all_leads
 from leads.choices import InquiryType, Source, Stage
 from leads.models import Lead, LeadEvent
-from notifications.alerts import hot_lead_alerts, sla_warning_at
+from notifications.alerts import has_alerts, hot_lead_alerts, sla_warning_at
 from routing.models import RepProfile, Team
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,8 @@ def _audience(lead: Lead, *user_ids: int | None) -> list[str]:
 def _alert(lead: Lead, owner_id: int | None, kind: str = "lead.assigned") -> None:
     """Hot-lead alerts, in a savepoint: a failing alert never undoes the assignment."""
     try:
+        if not has_alerts(lead, owner_id):
+            return
         with transaction.atomic():
             hot_lead_alerts(lead, owner_id, kind)
     except Exception:

@@ -1,11 +1,21 @@
 """RQ entry points of the pipeline. Each takes ids, reloads, re-checks state and calls
-domain code, so running one twice (a retry, the sweeper) changes nothing."""
+domain code, so running one twice (a retry, the sweeper) changes nothing.
+
+Under a backlog one job routes several new leads: the job of the oldest takes the jobs of
+up to BATCH - 1 leads waiting behind it off the routing queue (half of those waiting, so
+the other worker keeps its share) and routes them one after the other, each in its own
+transaction, as their own jobs would have. What the batch saves is the per-job cost
+(RQ's bookkeeping, the configuration read, one acknowledgment job instead of one per lead).
+A worker killed mid-batch loses nothing: the leads it took are unrouted or unacknowledged
+in the database, and the sweeper re-enqueues them."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 import redis
+from rq.job import Job
 
 from leadops.queues import ROUTING, enqueue_now, get_queue
 from leads import acknowledgments
@@ -14,8 +24,10 @@ from routing.assignment import assign_lead
 from routing.config import one_configuration
 
 log = logging.getLogger(__name__)
-ACKNOWLEDGE_JOB = "leads.tasks.acknowledge_inquiry"
+ACKNOWLEDGE_JOB = "pipeline.jobs.acknowledge_batch"
 WAITING_LOOKAHEAD = 50
+BATCH = 8  # leads one job routes at most
+INQUIRY_JOB = re.compile(r"inquiry-(\d+)$")
 
 
 def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
@@ -23,27 +35,61 @@ def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
     path): route the lead if it has no owner (the tighter target), then acknowledge it.
     Each step is idempotent and also covered by the sweeper, so a failure of one is
     logged and left to the sweeper rather than blocking the other. The intake passes the
-    inquiry's lead (never changed once stored); a job without it looks it up."""
-    if lead_id is None:
-        lead_id = next(iter(Inquiry.objects.filter(pk=inquiry_id).values_list("lead_id", flat=True)[:1]), None)
-        if lead_id is None:
-            return
+    inquiry's lead (never changed once stored); a job without it looks it up. Leads waiting
+    behind this one may come along (see the module's note)."""
+    batch = {inquiry_id: lead_id, **take_waiting_inquiries()}
+    missing = [pk for pk, lead in batch.items() if lead is None]
+    if missing:
+        batch.update(Inquiry.objects.filter(pk__in=missing).values_list("pk", "lead_id"))
     with one_configuration():
-        try:
-            assign_lead(lead_id)
-        except Exception:
-            log.exception("routing lead %s failed; the sweeper will retry", lead_id, extra={"lead_id": lead_id})
-        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_id, job_id=f"ack-{inquiry_id}"):
+        for lead in batch.values():
+            if lead is None:
+                continue  # an inquiry that is gone
+            try:
+                assign_lead(lead)
+            except Exception:
+                log.exception("routing lead %s failed; the sweeper will retry", lead, extra={"lead_id": lead})
+        inquiry_ids = list(batch)
+        if _new_leads_waiting() and enqueue_now(ACKNOWLEDGE_JOB, inquiry_ids, job_id=f"ack-{inquiry_id}"):
             return
-        acknowledgments.acknowledge_inquiry(inquiry_id)
+        acknowledge_batch(inquiry_ids)
+
+
+def acknowledge_batch(inquiry_ids: list[int]) -> int:
+    """The acknowledgments of the submissions one job routed (one transaction queues
+    them); messages sent."""
+    return acknowledgments.acknowledge_inquiries(inquiry_ids)
+
+
+def take_waiting_inquiries(limit: int = BATCH - 1) -> dict[int, int | None]:
+    """Take the jobs of up to `limit` new leads (half of those waiting) off the routing
+    queue: {inquiry id: None}, their leads to look up. LREM tells which ones this worker
+    got (the other may be taking the same); their job records are deleted, as the work
+    they stood for is now this job's. Redis unreachable: nothing is taken."""
+    queue = get_queue(ROUTING)
+    try:
+        waiting = [job_id for job_id in queue.get_job_ids(0, WAITING_LOOKAHEAD) if INQUIRY_JOB.match(job_id)]
+        wanted = waiting[: min(limit, len(waiting) // 2)]
+        if not wanted:
+            return {}
+        pipe = queue.connection.pipeline(transaction=False)
+        for job_id in wanted:
+            pipe.lrem(queue.key, 1, job_id)
+        taken = [job_id for job_id, removed in zip(wanted, pipe.execute(), strict=True) if removed]
+        if taken:
+            queue.connection.delete(*(Job.key_for(job_id) for job_id in taken))
+    except redis.RedisError as error:
+        log.warning("could not look at the routing queue: %s", error)
+        return {}
+    return {int(INQUIRY_JOB.match(job_id).group(1)): None for job_id in taken}
 
 
 def _new_leads_waiting() -> bool:
-    """Whether other leads wait to be routed (a burst). Then the acknowledgment becomes a
-    job of its own on the default queue, taken once those leads have their owners: the
+    """Whether other leads wait to be routed (a burst). Then the acknowledgments become a
+    job of their own on the default queue, taken once those leads have their owners: the
     owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). Under a steady overload it
     does not wait for the routing queue to run dry: past leadops.worker.MAX_WAIT the default
-    queue takes turns with it. Otherwise the acknowledgment is sent here, without the cost
+    queue takes turns with it. Otherwise the acknowledgments are sent here, without the cost
     of a second job. The first WAITING_LOOKAHEAD waiting jobs are looked at."""
     try:
         waiting = get_queue(ROUTING).get_job_ids(0, WAITING_LOOKAHEAD)

@@ -14,10 +14,10 @@ enqueued after the commit (webpush/delivery.py sends). The rep's choice in their
 
 from __future__ import annotations
 
-from leadops.compiled import CompiledQuery
 from leadops.queues import enqueue_on_commit
 from leads.models import Lead, LeadEvent
 from notifications.alerts import wants
+from routing.config import fresh_cached
 from routing.models import AlertChoice, RepProfile
 from webpush.models import PushDelivery, PushSubscription
 
@@ -42,18 +42,24 @@ def _recipient(lead: Lead, event: LeadEvent) -> int | None:
     return lead.owner_id
 
 
-# Asked for every lead assigned and every call due: compiled once (leadops/compiled.py).
-DEVICES = CompiledQuery(
-    lambda user_ids: PushSubscription.objects.filter(user_id__in=user_ids).values_list("pk", "user_id")
-)
+def _devices() -> dict[int, list[int]]:
+    """user id -> their push subscriptions' ids. Asked for every lead assigned and every call
+    due, and changed only when a rep adds or removes a device: cached like the routing
+    configuration, and re-read in every process after a change (webpush/apps.py)."""
+
+    def load():
+        devices: dict[int, list[int]] = {}
+        for pk, user_id in PushSubscription.objects.order_by("pk").values_list("pk", "user_id"):
+            devices.setdefault(user_id, []).append(pk)
+        return devices
+
+    return fresh_cached("push_devices", load)
 
 
 def _queue(items: list[tuple[LeadEvent, int, str, str]]) -> int:
     """items: (event, user id, push kind, lead temperature). Returns the rows written."""
-    user_ids = sorted({user_id for _, user_id, _, _ in items})
-    devices: dict[int, list[int]] = {}
-    for pk, user_id in DEVICES.rows(user_ids):
-        devices.setdefault(user_id, []).append(pk)
+    known = _devices()
+    devices = {user_id: known[user_id] for _, user_id, _, _ in items if user_id in known}
     if not devices:
         return 0
     choices = dict(RepProfile.objects.filter(user_id__in=list(devices)).values_list("user_id", "push_alerts"))

@@ -1,5 +1,6 @@
 """A new submission's job (pipeline/jobs.py): route, then acknowledge - in the same job
-when no other new lead waits, as a job of its own at the back of the queue when some do."""
+when no other new lead waits, as a job of its own at the back of the queue when some do;
+under a backlog one job routes several leads."""
 
 from __future__ import annotations
 
@@ -36,17 +37,46 @@ def test_with_no_lead_waiting_a_lead_is_routed_and_acknowledged_in_one_job(
 def test_in_a_burst_every_lead_is_routed_before_the_acknowledgments_go(
     client, intake_key, run_jobs, django_capture_on_commit_callbacks, real_redis
 ):
-    lead_ids = [submit(client, intake_key, n, django_capture_on_commit_callbacks) for n in range(3)]
-    # three routing jobs; the first two leave their acknowledgments to jobs at the back of
-    # the queue, the last, with no lead behind it, acknowledges at once
+    lead_ids = [submit(client, intake_key, n, django_capture_on_commit_callbacks) for n in range(5)]
+    routing = queues.get_queue(queues.ROUTING)
+    inquiry_jobs = list(routing.job_ids)
+    # The first job takes half of the four behind it (leads 2 and 3), routes the three and
+    # leaves their acknowledgments to one job at the back; lead 4's job takes nobody (one
+    # waits: the other worker's share) and does the same; lead 5's, with nobody behind it,
+    # acknowledges at once. Five jobs in all instead of nine.
     assert run_jobs() == 5
+    assert routing.fetch_job(inquiry_jobs[1]) is None and routing.fetch_job(inquiry_jobs[2]) is None  # taken
     routed = LeadEvent.objects.filter(lead_id__in=lead_ids, actor_label="routing")
     acknowledged = LeadEvent.objects.filter(lead_id__in=lead_ids, kind="acknowledgment.sent")
-    assert routed.count() == 3 and acknowledged.count() == 3
+    assert routed.count() == 5 and acknowledged.count() == 5
     assert max(event.pk for event in routed) < min(event.pk for event in acknowledged)
     for lead_id in lead_ids:  # once each, as before
         assert Message.objects.filter(lead_id=lead_id, purpose="acknowledgment").count() == 1
         assert Inquiry.objects.get(lead_id=lead_id).ack_state == AckState.DONE
+
+
+@pytest.mark.django_db
+def test_a_lead_taken_by_a_batch_that_died_is_routed_by_the_sweeper(
+    client, intake_key, run_jobs, django_capture_on_commit_callbacks, real_redis
+):
+    """The jobs a batch took are gone from Redis; if its worker dies before routing them,
+    the database still shows the leads unrouted and unacknowledged, and the sweep enqueues them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pipeline import jobs
+    from pipeline.sweeper import sweep
+
+    lead_ids = [submit(client, intake_key, n, django_capture_on_commit_callbacks) for n in range(3)]
+    taken = jobs.take_waiting_inquiries()  # a worker takes lead 1's and dies (the second is not taken: half)
+    assert list(taken) == [Inquiry.objects.get(lead_id=lead_ids[0]).pk]
+    assert queues.get_queue(queues.ROUTING).count == 2
+    counts = sweep(timezone.now() + timedelta(seconds=30))
+    assert counts["routing"] == 1 and counts["acknowledgments"] == 1
+    run_jobs()
+    assert Inquiry.objects.filter(lead_id__in=lead_ids, ack_state=AckState.DONE).count() == 3
+    assert LeadEvent.objects.filter(lead_id__in=lead_ids, actor_label="routing").count() == 3
 
 
 @pytest.mark.django_db
