@@ -88,8 +88,8 @@ def _new_leads_waiting() -> bool:
     """Whether other leads wait to be routed (a burst). Then the acknowledgments become a
     job of their own on the default queue, taken once those leads have their owners: the
     owner's target is 200 ms, the acknowledgment's 1 s (SPEC §7). Under a steady overload it
-    does not wait for the routing queue to run dry: past leadops.worker.MAX_WAIT the default
-    queue takes turns with it. Otherwise the acknowledgments are sent here, without the cost
+    does not wait for the routing queue to run dry: the worker takes the queues by their
+    jobs' deadlines (leadops/worker.py). Otherwise the acknowledgments are sent here, without the cost
     of a second job. The first WAITING_LOOKAHEAD waiting jobs are looked at."""
     try:
         waiting = get_queue(ROUTING).get_job_ids(0, WAITING_LOOKAHEAD)
