@@ -32,6 +32,7 @@ from cadences.models import (
     StepStatus,
 )
 from cadences.wakeups import wake_on_commit
+from leadops.inserts import insert
 from leadops.timezones import zone
 from leads import policies, sla
 from leads.actions import record_event
@@ -143,18 +144,20 @@ def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> E
         calendar, tz = calendar_for(lead)
         rules = [rule_of(step, number) for number, step in enumerate(steps, start=1)]
         planned = schedule.plan(rules, at, calendar, tz, facts_for(lead, opted_out))
-        enrollment = Enrollment.objects.create(lead=lead, cadence=cadence, started_at=at)
-        rows = PlannedStep.objects.bulk_create(
-            PlannedStep(
-                enrollment=enrollment,
-                step=step,
-                number=time.number,
-                channel=time.channel,
-                due_at=time.due_at,
-                status=StepStatus.SKIPPED if time.skip_reason else StepStatus.SCHEDULED,
-                skip_reason=time.skip_reason,
-            )
-            for step, time in zip(steps, planned, strict=True)
+        [enrollment] = insert([Enrollment(lead=lead, cadence=cadence, started_at=at)])
+        rows = insert(
+            [
+                PlannedStep(
+                    enrollment=enrollment,
+                    step=step,
+                    number=time.number,
+                    channel=time.channel,
+                    due_at=time.due_at,
+                    status=StepStatus.SKIPPED if time.skip_reason else StepStatus.SCHEDULED,
+                    skip_reason=time.skip_reason,
+                )
+                for step, time in zip(steps, planned, strict=True)
+            ]
         )
         record_event(
             lead, "cadence.enrolled", actor_label=ACTOR, at=at, cadence=cadence.name, steps=len(rows),

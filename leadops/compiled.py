@@ -36,6 +36,15 @@ class _Compiled:
     params: list
     slots: list[tuple[int, Callable]]  # where each parameter value goes in `params`, and how it is adapted
     compiler: object
+    converters: dict | None = None  # the compiler's, worked out once (Django asks every field each time)
+    plan: tuple | None = None  # for instances: model, its columns' names and slice, related populators
+
+    def converted(self, rows: list):
+        """The rows with their values converted as Django converts them."""
+        compiler = self.compiler
+        if self.converters is None:
+            self.converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return compiler.apply_converters(rows, self.converters) if self.converters else rows
 
 
 def _as_given(value):
@@ -104,7 +113,7 @@ class CompiledQuery:
         if any(isinstance(value, list | tuple) and not value for value in values):
             return []  # an empty `__in`: Django matches nothing without asking the database
         compiled, rows = self._run(values, using)
-        return _instances(compiled.compiler, rows, using)
+        return _instances(compiled, rows, using)
 
     def first(self, *values, using: str = "default") -> Model | None:
         """The first instance, or None (the queryset orders and limits itself)."""
@@ -117,22 +126,25 @@ class CompiledQuery:
         if any(isinstance(value, list | tuple) and not value for value in values):
             return []
         compiled, rows = self._run(values, using)
-        return [tuple(row) for row in compiled.compiler.results_iter([rows])]
+        return [tuple(row) for row in compiled.converted(rows)]
 
 
-def _instances(compiler, rows: list, using: str) -> list[Model]:
+def _instances(compiled: _Compiled, rows: list, using: str) -> list[Model]:
     """Model instances from the rows, as django.db.models.query.ModelIterable builds them."""
-    select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    model = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    names = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, using)
+    if compiled.plan is None:
+        compiler = compiled.compiler
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using)
+        compiled.plan = (klass_info["model"], names, start, end, populators, compiler.annotation_col_map or {})
+    model, names, start, end, populators, annotations = compiled.plan
     instances = []
-    for row in compiler.results_iter([rows]):
+    for row in compiled.converted(rows):
         instance = model.from_db(using, names, row[start:end])
         for populator in populators:
             populator.populate(row, instance)
-        for name, position in (annotations or {}).items():
+        for name, position in annotations.items():
             setattr(instance, name, row[position])
         instances.append(instance)
     return instances

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from leadops.booking_links import booking_url
 from leadops.compiled import CompiledQuery
+from leadops.inserts import insert
 from leadops.languages import ENGLISH, INDONESIAN
 from leadops.timezones import zone
 from leads.choices import AckState, IntakeChannel
@@ -237,7 +238,7 @@ def acknowledge_inquiries(inquiry_ids: list[int]) -> int:
                 for fields in compose(lead, inquiry, now)
             ]
             done.append(inquiry.pk)
-        message_ids = [message.pk for message in Message.objects.bulk_create(outbox)]
+        message_ids = [message.pk for message in insert(outbox)]
         if done:
             Inquiry.objects.filter(pk__in=done).update(ack_state=AckState.DONE)
     return sum(deliver_message(message_id) for message_id in message_ids)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from leadops import events, languages
+from leadops.inserts import insert
 from leadops.timezones import resolve_time_zone, zone
 from leads import enrichment, intake_statement, policies, scoring, sla
 from leads.choices import IntakeChannel
@@ -49,8 +50,8 @@ class IntakeResult:
 def record_event(lead: Lead, kind: str, *, actor=None, actor_label: str = "", at=None, **data) -> LeadEvent:
     """Add to the lead's timeline; who hears about it follows TIMELINE_RECORDED in
     pipeline/flow.py (the live pushes of notifications/live.py)."""
-    event = LeadEvent.objects.create(
-        lead=lead, kind=kind, actor=actor, actor_label=actor_label, at=at or timezone.now(), data=data
+    [event] = insert(
+        [LeadEvent(lead=lead, kind=kind, actor=actor, actor_label=actor_label, at=at or timezone.now(), data=data)]
     )
     events.emit(events.TIMELINE_RECORDED, lead=lead, event=event)
     return event

@@ -1,0 +1,105 @@
+"""INSERTs for the rows written for every new lead, with their SQL built once per process.
+
+`Model.objects.create()` and `bulk_create()` build an INSERT query and compile it each
+time: about a quarter of the routing job's CPU went there (bench/worker_cost.py
+--profile), for the 5-6 rows a lead gets (its events, enrollment, planned steps, offer,
+acknowledgment messages). `insert(objects)` writes the same rows with the same values:
+each field's value as `save()` takes it (`pre_save`: auto_now_add and the like) and
+adapted for the database as Django adapts it, with the SQL of the model and row count
+kept from the first time, and the new primary keys set on the objects (RETURNING, on
+PostgreSQL and SQLite alike). Like `bulk_create`, it sends no signals.
+
+Simple columns (text, numbers, booleans, foreign keys) go to the driver as they are, the
+others through their field's `get_db_prep_save`. A model with a database default
+(`db_default`) or a primary key the caller sets is refused: use the ORM for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import Field, Model
+
+_TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+_AS_IS = {
+    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "PositiveBigIntegerField", "BooleanField", "ForeignKey", "OneToOneField",
+}  # fmt: skip
+
+
+@dataclass
+class _Table:
+    prefix: str  # INSERT INTO table (columns) VALUES
+    row: str  # (%s, ...)
+    returning: str
+    fields: list[Field]
+    adapters: list[Callable]
+    rows: dict[int, str]  # row count -> the whole statement
+
+
+def _text(value):
+    return value if value is None or type(value) is str else str(value)
+
+
+def _as_is(value):
+    return value
+
+
+def _adapter(field: Field, connection) -> Callable:
+    kind = field.get_internal_type()
+    if kind in _TEXT:
+        return _text
+    if kind in _AS_IS:
+        return _as_is
+    return lambda value: field.get_db_prep_save(value, connection=connection)
+
+
+_tables: dict[tuple, _Table] = {}
+
+
+def _table(model: type[Model], using: str) -> _Table:
+    connection = connections[using]
+    key = (model, using, connection.vendor)
+    table = _tables.get(key)
+    if table is None:
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        if any(field.has_db_default() for field in fields):
+            raise NotImplementedError(f"{model.__name__} has a database default: use the ORM")
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        table = _tables[key] = _Table(
+            prefix=f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ",  # noqa: S608 - names from the model
+            row=f"({', '.join(['%s'] * len(fields))})",
+            returning=f" RETURNING {quote(model._meta.pk.column)}",
+            fields=fields,
+            adapters=[_adapter(field, connection) for field in fields],
+            rows={},
+        )
+    return table
+
+
+def insert(objects: Sequence[Model], using: str = "default") -> Sequence[Model]:
+    """Insert these new instances of one model in one statement; returns them with their
+    primary keys set."""
+    if not objects:
+        return objects
+    model = type(objects[0])
+    table = _table(model, using)
+    sql = table.rows.get(len(objects))
+    if sql is None:
+        sql = table.rows[len(objects)] = table.prefix + ", ".join([table.row] * len(objects)) + table.returning
+    params = []
+    pairs = list(zip(table.fields, table.adapters, strict=True))
+    for instance in objects:
+        if type(instance) is not model or instance.pk is not None:
+            raise ValueError("insert() takes new instances of one model, without primary keys")
+        params += [adapt(field.pre_save(instance, True)) for field, adapt in pairs]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    for instance, key in zip(objects, keys, strict=True):
+        instance.pk = key
+        instance._state.adding = False
+        instance._state.db = using
+    return objects
