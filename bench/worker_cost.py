@@ -84,9 +84,10 @@ def instrument(stages: Stages) -> None:
     jobs.assign_lead = assignment.assign_lead
     assignment.decide = stages.wrap("routing: decide (rules, eligible reps, strategy)", assignment.decide)
     progress.enroll = stages.wrap("cadence enrolment (the plan's steps)", progress.enroll)
-    acknowledgments.acknowledge_inquiry = stages.wrap(
-        "acknowledgment: compose, outbox rows", acknowledgments.acknowledge_inquiry
-    )
+    # the job acknowledges the leads it routed together (acknowledge_inquiries); older code one by one
+    batch = hasattr(acknowledgments, "acknowledge_inquiries")
+    name = "acknowledge_inquiries" if batch else "acknowledge_inquiry"
+    setattr(acknowledgments, name, stages.wrap("acknowledgment: compose, outbox rows", getattr(acknowledgments, name)))
     messaging.deliver_message = stages.wrap("message delivery (claim, transport, state)", messaging.deliver_message)
     acknowledgments.deliver_message = messaging.deliver_message
     push._send_built = stages.wrap("live pushes: build and send (channel layer)", push._send_built)
