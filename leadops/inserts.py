@@ -1,13 +1,14 @@
 """INSERTs for the rows written for every new lead, with their SQL built once per process.
 
 `Model.objects.create()` and `bulk_create()` build an INSERT query and compile it each
-time: about a quarter of the routing job's CPU went there (bench/worker_cost.py
---profile), for the 5-6 rows a lead gets (its events, enrollment, planned steps, offer,
+time: about a fifth of the routing job's CPU went there (bench/worker_cost.py
+--profile), for the 5-6 rows a lead gets (its events, enrollment, planned steps,
 acknowledgment messages). `insert(objects)` writes the same rows with the same values:
 each field's value as `save()` takes it (`pre_save`: auto_now_add and the like) and
 adapted for the database as Django adapts it, with the SQL of the model and row count
 kept from the first time, and the new primary keys set on the objects (RETURNING, on
-PostgreSQL and SQLite alike). Like `bulk_create`, it sends no signals.
+PostgreSQL and SQLite alike). On PostgreSQL the rows travel as one array per column.
+Like `bulk_create`, it sends no signals.
 
 Simple columns (text, numbers, booleans, foreign keys) go to the driver as they are, the
 others through their field's `get_db_prep_save`. A model with a database default
@@ -30,12 +31,13 @@ _AS_IS = {
 
 @dataclass
 class _Table:
-    prefix: str  # INSERT INTO table (columns) VALUES
+    prefix: str  # INSERT INTO table (columns)
     row: str  # (%s, ...)
     returning: str
     fields: list[Field]
     adapters: list[Callable]
     rows: dict[int, str]  # row count -> the whole statement
+    by_column: str = ""  # PostgreSQL: the statement taking one array per column
 
 
 def _text(value):
@@ -69,14 +71,33 @@ def _table(model: type[Model], using: str) -> _Table:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
         table = _tables[key] = _Table(
-            prefix=f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ",  # noqa: S608 - names from the model
+            prefix=f"INSERT INTO {quote(model._meta.db_table)} ({columns}) ",  # noqa: S608 - names from the model
             row=f"({', '.join(['%s'] * len(fields))})",
             returning=f" RETURNING {quote(model._meta.pk.column)}",
             fields=fields,
             adapters=[_adapter(field, connection) for field in fields],
             rows={},
         )
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
+            table.by_column = f"{table.prefix}SELECT * FROM unnest({arrays}){table.returning}"  # noqa: S608 - names
     return table
+
+
+def _statement(table: _Table, objects: Sequence[Model]) -> tuple[str, list]:
+    """The SQL and its parameters. On PostgreSQL one array per column (unnest), so that the
+    text is the same for any number of rows and psycopg parses it once (it re-parses a query
+    with more than 50 parameters every time); elsewhere VALUES rows."""
+    pairs = list(zip(table.fields, table.adapters, strict=True))
+    rows = [[adapt(field.pre_save(instance, True)) for field, adapt in pairs] for instance in objects]
+    if table.by_column:
+        return table.by_column, [list(column) for column in zip(*rows, strict=True)]
+    sql = table.rows.get(len(objects))
+    if sql is None:
+        sql = table.rows[len(objects)] = (
+            f"{table.prefix}VALUES {', '.join([table.row] * len(objects))}{table.returning}"
+        )
+    return sql, [value for row in rows for value in row]
 
 
 def insert(objects: Sequence[Model], using: str = "default") -> Sequence[Model]:
@@ -85,16 +106,9 @@ def insert(objects: Sequence[Model], using: str = "default") -> Sequence[Model]:
     if not objects:
         return objects
     model = type(objects[0])
-    table = _table(model, using)
-    sql = table.rows.get(len(objects))
-    if sql is None:
-        sql = table.rows[len(objects)] = table.prefix + ", ".join([table.row] * len(objects)) + table.returning
-    params = []
-    pairs = list(zip(table.fields, table.adapters, strict=True))
-    for instance in objects:
-        if type(instance) is not model or instance.pk is not None:
-            raise ValueError("insert() takes new instances of one model, without primary keys")
-        params += [adapt(field.pre_save(instance, True)) for field, adapt in pairs]
+    if any(type(instance) is not model or instance.pk is not None for instance in objects):
+        raise ValueError("insert() takes new instances of one model, without primary keys")
+    sql, params = _statement(_table(model, using), objects)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
