@@ -140,7 +140,8 @@ def child(args) -> int:
     from pipeline_census import payload
     from rq import SimpleWorker
 
-    from leadops.queues import ROUTING, get_queue
+    from leadops.queues import ROUTING, enqueue_now, get_queue
+    from leadops.worker import LeadOpsWorker
     from leads.actions import lead_intake
     from leads.intake import clean_submission
     from leads.models import LeadSource
@@ -182,9 +183,19 @@ def child(args) -> int:
     with connection.execute_wrapper(stages.count):
         if profiler:
             profiler.enable()
+        handle = stages.wrap("job: handle_new_inquiry (own code)", jobs.handle_new_inquiry)
+        if args.backlog:
+            # The intake's jobs wait on the routing queue, as under a backlog, and the worker
+            # class the Procfile runs takes them: a job routes the leads waiting behind it.
+            jobs.handle_new_inquiry = handle
+            for inquiry_id, lead_id in inquiries[args.warmup :]:
+                job_id = f"inquiry-{inquiry_id}"
+                enqueue_now("pipeline.jobs.handle_new_inquiry", inquiry_id, lead_id, job_id=job_id, queue=ROUTING)
+            worker = LeadOpsWorker([routing_queue, queue], connection=queue.connection)
         started = time.process_time()
-        for inquiry in inquiries[args.warmup :]:
-            stages.wrap("job: handle_new_inquiry (own code)", jobs.handle_new_inquiry)(*inquiry)
+        if not args.backlog:
+            for inquiry in inquiries[args.warmup :]:
+                handle(*inquiry)
         worker.work(burst=True, with_scheduler=False)
         total_ms = (time.process_time() - started) * 1000 / args.leads
         statements = stages.statements / args.leads
@@ -192,7 +203,14 @@ def child(args) -> int:
             profiler.disable()
     backend_ms = (backend_cpu() - backend_before) * 1000 / args.leads
     jobs_per_lead = queue.finished_job_registry.count / args.leads - 1  # minus the no-op round
-    say(f"{args.leads} leads, one at a time in one process (PostgreSQL, demo data):")
+    if args.backlog:
+        routing_jobs = routing_queue.finished_job_registry.count
+        say(
+            f"{args.leads} leads waiting on the routing queue, taken by the worker (PostgreSQL, demo data):"
+            f" {routing_jobs} routing jobs, {args.leads / max(routing_jobs, 1):.1f} leads each"
+        )
+    else:
+        say(f"{args.leads} leads, one at a time in one process (PostgreSQL, demo data):")
     say(f"  {'stage':62s} {'CPU ms/lead':>11s} {'statements/lead':>15s}")
     for label, (_calls, cpu, count) in sorted(stages.totals.items(), key=lambda item: -item[1][1]):
         say(f"  {label:62s} {cpu * 1000 / args.leads:11.2f} {count / args.leads:15.1f}")
@@ -223,6 +241,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--check", action="store_true", help="exit 1 when the goal is missed")
+    parser.add_argument(
+        "--backlog", action="store_true", help="queue all leads' jobs first and let the worker take them (batches)"
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="also print cProfile's top N functions")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://leadops:leadops@127.0.0.1:5432"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_COST_REDIS", "redis://127.0.0.1:6379/11"))
@@ -258,6 +279,7 @@ def main() -> int:
     )
     child_args = [python, __file__, "--child", "--leads", str(args.leads), "--warmup", str(args.warmup)]
     child_args += ["--seed", str(args.seed), "--profile", str(args.profile)] + (["--check"] if args.check else [])
+    child_args += ["--backlog"] if args.backlog else []
     done = __import__("subprocess").run(child_args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if not line.startswith("[sms to")]
     print("\n".join(lines))
