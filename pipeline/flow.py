@@ -23,7 +23,7 @@ from leadops.queues import ROUTING, enqueue_on_commit
 from leads.models import Inquiry
 from notifications import live
 from pipeline import jobs
-from routing import offers
+from routing import deadlines, offers
 from routing import tasks as routing_jobs
 from webpush import alerts as push_alerts
 
@@ -38,14 +38,18 @@ def start_inquiry(inquiry: Inquiry) -> None:
 
 def start_escalation_timer(lead, at) -> None:
     """An owner who has not made a first attempt by `reassign_due_at` loses the lead
-    (routing.assignment.reassign_if_untouched; the sweeper is the fallback)."""
+    (routing.assignment.reassign_if_untouched, run by the job of that second:
+    routing/deadlines.py; the sweeper is the fallback)."""
     if lead.owner_id and lead.reassign_due_at:
-        enqueue_on_commit(routing_jobs.reassign_if_untouched, lead.pk, at=lead.reassign_due_at)
+        deadlines.arm_on_commit(lead.reassign_due_at)
 
 
 def start_acceptance_timer(lead, at) -> None:
-    """The new owner has the rule's `accept_within` to accept (routing/offers.py)."""
-    offers.open_offer(lead, at)
+    """The new owner has the rule's `accept_within` to accept (routing/offers.py); the job
+    of the deadline's second moves the lead on if they do not (routing/deadlines.py)."""
+    offer = offers.open_offer(lead, at)
+    if offer is not None:
+        deadlines.arm_on_commit(offer.accept_by)
 
 
 def settle_offer(lead, attempt) -> None:

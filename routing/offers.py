@@ -1,13 +1,13 @@
 """Accept or pass (SPEC §3.11): an assignment is an offer until the rep accepts it.
 
 - Routing gives a lead to a rep (routing.assignment._give emits LEAD_ROUTED): when the
-  rule's `accept_within` applies, an `Offer` row records the deadline and a job is
-  scheduled for it (`open_offer`, called from pipeline/flow.py).
+  rule's `accept_within` applies, an `Offer` row records the deadline (`open_offer`, called
+  from pipeline/flow.py), and the job of the deadline's second is armed (routing/deadlines.py).
 - The rep accepts (routing.assignment.accept_lead closes the offer) or makes an attempt:
   the offer is settled. The SLA escalation (`reassign_after`) still applies after that.
 - The rep passes with a reason (`pass_lead`): the lead goes to the next eligible rep (or
   the on-call rep; with nobody, to the team manager's queue), the passer left out.
-- Nobody accepted in time (`expire_offer`, the job at the deadline; `sweep`, the sweeper's
+- Nobody accepted in time (`expire_offer`, run by the deadline's job; `sweep`, the sweeper's
   guarantee): the lead moves to the next eligible rep the same way, before the
   escalation of `reassign_after`. With nobody else to take it, it stays where it is.
 - A manager moves a lead to a chosen rep from the board (`reassign_to`).
@@ -82,8 +82,7 @@ def open_offer(lead: Lead, at: datetime) -> Offer | None:
         [Offer(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)],
         update_conflicts=True, unique_fields=["lead"], update_fields=["owner", "offered_at", "accept_by"],
     )  # fmt: skip
-    enqueue_on_commit(EXPIRE_JOB, lead.pk, at=offer.accept_by)
-    return offer
+    return offer  # its deadline's job: armed by the caller (pipeline/flow.py, routing/deadlines.py)
 
 
 def close_offer(lead_id: int) -> None:

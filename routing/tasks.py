@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from routing import assignment, offers
+from routing import assignment, deadlines, offers
 
 
 def assign_lead(lead_id: int) -> str:
@@ -18,6 +18,11 @@ def reassign_if_untouched(lead_id: int) -> str:
 
 def expire_offer(lead_id: int) -> str:
     return offers.expire_offer(lead_id)
+
+
+def run_due_deadlines(second: int | None = None) -> dict[str, int]:
+    """The job of one second's routing deadlines (routing/deadlines.py)."""
+    return deadlines.run_due(timezone.now())
 
 
 def route_waiting_leads() -> int:

@@ -13,6 +13,7 @@ from django.test import Client
 
 from leads.lifecycle import log_attempt
 from leads.models import Lead
+from routing import deadlines
 from routing.assignment import accept_lead, assign_lead, reassign_if_untouched, set_rep_status
 from routing.models import Offer
 from routing.offers import PassRefused, accept_within, expire_offer, pass_lead, reassign_to, sweep
@@ -33,10 +34,27 @@ def test_a_hot_assignment_must_be_accepted_within_two_minutes(
         lead = assigned(make_lead, now)
     offer = Offer.objects.get(lead=lead)
     assert (offer.owner.username, offer.offered_at, offer.accept_by) == ("ava", now, now + timedelta(minutes=2))
+    # the job of the deadline's second, armed after the commit (routing/deadlines.py)
     scheduled = dict(real_redis.zrange("rq:scheduled:default", 0, -1, withscores=True))
-    jobs = {job_id.decode(): real_redis.hget(f"rq:job:{job_id.decode()}", "description") for job_id in scheduled}
-    [expiry] = [job_id for job_id, what in jobs.items() if b"expire_offer" in what]
-    assert scheduled[expiry.encode()] == offer.accept_by.timestamp()  # the job at the deadline, after the commit
+    assert scheduled[deadlines.job_id(int(offer.accept_by.timestamp())).encode()] == offer.accept_by.timestamp()
+
+
+def test_the_leads_due_in_one_second_share_its_deadline_job_which_moves_them_all(
+    reps, rule, make_lead, now, real_redis, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = assigned(make_lead, now + timedelta(milliseconds=100))
+        second = assigned(make_lead, now + timedelta(milliseconds=700))
+    deadline = now + timedelta(minutes=2, seconds=1)  # both offers end within the second before
+    due = [job_id for job_id in real_redis.zrange("rq:scheduled:default", 0, -1) if b"routing-due-" in job_id]
+    # one job for both offers' second, one for both escalations' (reassign_after)
+    assert len(due) == 2 and deadlines.job_id(int(deadline.timestamp())).encode() in due
+    assert deadlines.run_due(deadline - timedelta(seconds=1)) == {"reassignments": 0, "offers": 0}  # early
+    assert deadlines.run_due(deadline + timedelta(seconds=1)) == {"reassignments": 0, "offers": 2}
+    for lead, owner in ((first, "ava"), (second, "ben")):
+        lead.refresh_from_db()
+        assert lead.owner.username != owner and lead.events.filter(kind="lead.reassigned").exists()
+    assert deadlines.run_due(deadline + timedelta(seconds=2)) == {"reassignments": 0, "offers": 0}  # once
 
 
 def test_warm_leads_have_no_limit_unless_the_rule_sets_one(reps, rule, make_lead, now):
