@@ -61,7 +61,7 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
     failing one is logged and left to the next job or the sweeper); counts of outcomes."""
     now = now or timezone.now()
     counts = {"reassignments": 0, "offers": 0}
-    overdue = Lead.objects.filter(reassign_due_at__lte=now, first_attempt_at__isnull=True)
+    overdue = Lead.objects.filter(reassign_due_at__lte=now, first_attempt_at__isnull=True, owner__isnull=False)
     lead_ids = list(overdue.order_by("reassign_due_at").values_list("pk", flat=True)[:BATCH])
     for lead_id in lead_ids:
         counts["reassignments"] += _run(reassign_if_untouched, lead_id, now)

@@ -81,3 +81,22 @@ def test_the_sweeper_finds_overdue_reassignments_when_the_delayed_job_was_lost(r
         "routing.tasks.expire_offer",
         "routing.tasks.reassign_if_untouched",
     ]
+
+
+def test_the_deadline_job_of_a_second_escalates_every_untouched_lead_due_in_it(reps, rule, make_lead, now, redis_down):
+    """routing/deadlines.py: one job per second of deadline runs the escalations due then
+    (accepting the leads first, so that only reassign_after is at play)."""
+    from routing import deadlines
+    from routing.assignment import accept_lead
+
+    leads = [make_lead(), make_lead(), make_lead()]
+    for lead in leads:
+        assign_lead(lead.pk, at=now)
+        lead.refresh_from_db()
+        accept_lead(lead, by=lead.owner)
+    Lead.objects.filter(pk=leads[2].pk).update(first_attempt_at=now + timedelta(minutes=1))  # attempted: stays
+    assert deadlines.run_due(now + timedelta(minutes=4)) == {"reassignments": 0, "offers": 0}
+    assert deadlines.run_due(now + timedelta(minutes=5)) == {"reassignments": 2, "offers": 0}
+    moved = Lead.objects.filter(pk__in=[lead.pk for lead in leads], reassignment_count=1)
+    assert sorted(moved.values_list("pk", flat=True)) == [leads[0].pk, leads[1].pk]
+    assert deadlines.run_due(now + timedelta(minutes=5)) == {"reassignments": 0, "offers": 0}  # once
