@@ -57,8 +57,22 @@ def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
 
 def acknowledge_batch(inquiry_ids: list[int]) -> int:
     """The acknowledgments of the submissions one job routed (one transaction queues
-    them); messages sent."""
-    return acknowledgments.acknowledge_inquiries(inquiry_ids)
+    them); messages sent. If that fails (one lead's message cannot be written: a manager's
+    broken translation), each is tried on its own, so the others do not wait for the
+    sweeper; the failing one is logged and left to it."""
+    try:
+        return acknowledgments.acknowledge_inquiries(inquiry_ids)
+    except Exception:
+        if len(inquiry_ids) == 1:
+            raise
+        log.exception("acknowledging inquiries %s together failed; trying each on its own", inquiry_ids)
+    sent = 0
+    for inquiry_id in inquiry_ids:
+        try:
+            sent += acknowledgments.acknowledge_inquiry(inquiry_id)
+        except Exception:
+            log.exception("acknowledging inquiry %s failed; the sweeper will retry", inquiry_id)
+    return sent
 
 
 def take_waiting_inquiries(limit: int = BATCH - 1) -> dict[int, int | None]:

@@ -56,6 +56,26 @@ def test_in_a_burst_every_lead_is_routed_before_the_acknowledgments_go(
 
 
 @pytest.mark.django_db
+def test_one_lead_whose_acknowledgment_cannot_be_written_does_not_hold_back_the_others_of_its_batch(
+    client, intake_key, run_jobs, django_capture_on_commit_callbacks, real_redis
+):
+    """A manager's Malay version that no longer renders (saved around its form's check):
+    the batch's one transaction fails, then each lead is acknowledged on its own."""
+    from cadences.models import AcknowledgmentTranslation
+    from leads.models import Lead
+
+    AcknowledgmentTranslation.objects.update_or_create(
+        kind="email_warm", language="ms", defaults={"subject": "{% if %}", "body": "{% if %}", "active": True}
+    )
+    lead_ids = [submit(client, intake_key, n, django_capture_on_commit_callbacks) for n in range(5)]
+    Lead.objects.filter(pk=lead_ids[1]).update(temperature="warm", language="ms")  # in the first batch
+    run_jobs()
+    states = dict(Inquiry.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "ack_state"))
+    assert states == {**dict.fromkeys(lead_ids, AckState.DONE), lead_ids[1]: AckState.PENDING}
+    assert Message.objects.filter(lead_id__in=lead_ids, purpose="acknowledgment", state="sent").count() == 4
+
+
+@pytest.mark.django_db
 def test_a_lead_taken_by_a_batch_that_died_is_routed_by_the_sweeper(
     client, intake_key, run_jobs, django_capture_on_commit_callbacks, real_redis
 ):
