@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 from rq import Queue
+from rq.job import Job
 
 log = logging.getLogger(__name__)
 _state: dict = {}
@@ -113,3 +115,29 @@ def waiting_jobs(*names: str) -> int:
         return sum(pipe.execute())
     except redis.RedisError:
         return 0
+
+
+def take_waiting(name: str, pattern: re.Pattern, *, limit: int, lookahead: int = 50) -> list[str]:
+    """Take up to `limit` waiting jobs whose ids match `pattern` off queue `name` - half of
+    those among the first `lookahead`, so that another worker keeps its share - for the
+    caller to do their work (pipeline/jobs.py: one job routes several new leads). LREM
+    tells which ones this process got when another takes the same; their job records are
+    deleted, as their work is now the caller's. Returns the ids taken ([] when Redis is
+    unreachable). Every job taken must stand for work the sweeper finds in the database,
+    should the caller die before doing it."""
+    queue = get_queue(name)
+    try:
+        waiting = [job_id for job_id in queue.get_job_ids(0, lookahead) if pattern.match(job_id)]
+        wanted = waiting[: min(limit, len(waiting) // 2)]
+        if not wanted:
+            return []
+        pipe = queue.connection.pipeline(transaction=False)
+        for job_id in wanted:
+            pipe.lrem(queue.key, 1, job_id)
+        taken = [job_id for job_id, removed in zip(wanted, pipe.execute(), strict=True) if removed]
+        if taken:
+            queue.connection.delete(*(Job.key_for(job_id) for job_id in taken))
+    except redis.RedisError as error:
+        log.warning("could not look at the %s queue: %s", name, error)
+        return []
+    return taken

@@ -14,6 +14,7 @@ labels are written in that language; otherwise the English files, in English."""
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 import unicodedata
@@ -38,6 +39,7 @@ from leads.messaging import deliver_message, one_line
 from leads.models import Inquiry, Lead, LeadEvent, Message
 from leads.template_context import inquiry_values, lead_values
 
+log = logging.getLogger(__name__)
 REPEAT_QUIET_PERIOD = timedelta(hours=24)
 EXCERPT_LENGTH = 140
 DOMAIN_LIKE = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)
@@ -215,13 +217,31 @@ def acknowledge_inquiry(inquiry_id: int) -> int:
 
     Safe to run any number of times: the inquiry's ack_state moves from pending once,
     under a row lock, and each message has a unique dedupe key."""
-    return acknowledge_inquiries([inquiry_id])
+    return _acknowledge_together([inquiry_id])
 
 
 def acknowledge_inquiries(inquiry_ids: list[int]) -> int:
     """acknowledge_inquiry for several submissions (the leads one job routed): one
     transaction queues all their messages, which are then sent one by one, each claimed
-    just before it is sent (leads/messaging.py)."""
+    just before it is sent (leads/messaging.py). If that transaction fails (one lead's
+    message cannot be written: a manager's broken translation), each is tried on its own,
+    so the others do not wait for the sweeper; the failing one is logged and left to it."""
+    try:
+        return _acknowledge_together(inquiry_ids)
+    except Exception:
+        if len(inquiry_ids) == 1:
+            raise
+        log.exception("acknowledging inquiries %s together failed; trying each on its own", inquiry_ids)
+    sent = 0
+    for inquiry_id in inquiry_ids:
+        try:
+            sent += _acknowledge_together([inquiry_id])
+        except Exception:
+            log.exception("acknowledging inquiry %s failed; the sweeper will retry", inquiry_id)
+    return sent
+
+
+def _acknowledge_together(inquiry_ids: list[int]) -> int:
     now = timezone.now()
     with transaction.atomic():
         outbox, done = [], []

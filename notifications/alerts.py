@@ -224,10 +224,21 @@ def chat_text(lead: Lead, owner_name: str | None) -> tuple[str, str]:
     return f"Hot lead L-{lead.pk} {who}", "\n".join(alert_lines(lead))
 
 
+def _sms_profile(lead: Lead, owner_id: int | None):
+    """The rep's profile if they gave a number and want this lead's SMS alerts, else None."""
+    profile = routing_config.rep_profile(owner_id) if owner_id else None
+    return profile if profile and profile.sms_phone and wants(profile.sms_alerts, lead.temperature) else None
+
+
+def _chat_webhook(lead: Lead) -> str:
+    """The team's chat webhook for a hot lead ("" otherwise, or when the team has none)."""
+    return routing_config.team_chat_webhook(lead.team_id) if lead.temperature == Temperature.HOT else ""
+
+
 def _rep_sms(lead: Lead, owner_id: int, kind: str):
     """The SMS to the lead's rep, if they gave a number and want this lead's alerts."""
-    profile = routing_config.rep_profile(owner_id)
-    if not profile or not profile.sms_phone or not wants(profile.sms_alerts, lead.temperature):
+    profile = _sms_profile(lead, owner_id)
+    if profile is None:
         return None
     prefix = "hot-sms" if lead.temperature == Temperature.HOT else "lead-sms"
     return queue_message(
@@ -244,12 +255,7 @@ def has_alerts(lead: Lead, owner_id: int | None) -> bool:
     """Whether hot_lead_alerts would queue anything for this lead, from what is already in
     memory in a routing job (the rep profile its decision read, the cached team webhooks):
     most leads have none, and then the caller needs no savepoint around it."""
-    if lead.junk:
-        return False
-    profile = routing_config.rep_profile(owner_id) if owner_id else None
-    if profile and profile.sms_phone and wants(profile.sms_alerts, lead.temperature):
-        return True
-    return lead.temperature == Temperature.HOT and bool(routing_config.team_chat_webhook(lead.team_id))
+    return not lead.junk and (_sms_profile(lead, owner_id) is not None or bool(_chat_webhook(lead)))
 
 
 def hot_lead_alerts(lead: Lead, owner_id: int | None, kind: str = "lead.assigned") -> list:
@@ -259,9 +265,7 @@ def hot_lead_alerts(lead: Lead, owner_id: int | None, kind: str = "lead.assigned
     if lead.junk:
         return []
     queued = [_rep_sms(lead, owner_id, kind)] if owner_id else []
-    if lead.temperature != Temperature.HOT:
-        return [message for message in queued if message is not None]
-    webhook = routing_config.team_chat_webhook(lead.team_id)
+    webhook = _chat_webhook(lead)
     if webhook:
         profile = routing_config.rep_profile(owner_id) if owner_id else None
         owner = profile.user if profile else get_user_model().objects.filter(pk=owner_id).first() if owner_id else None

@@ -15,9 +15,8 @@ import logging
 import re
 
 import redis
-from rq.job import Job
 
-from leadops.queues import ROUTING, enqueue_now, get_queue
+from leadops.queues import ROUTING, enqueue_now, get_queue, take_waiting
 from leads import acknowledgments
 from leads.models import Inquiry
 from routing.assignment import assign_lead
@@ -56,45 +55,14 @@ def handle_new_inquiry(inquiry_id: int, lead_id: int | None = None) -> None:
 
 
 def acknowledge_batch(inquiry_ids: list[int]) -> int:
-    """The acknowledgments of the submissions one job routed (one transaction queues
-    them); messages sent. If that fails (one lead's message cannot be written: a manager's
-    broken translation), each is tried on its own, so the others do not wait for the
-    sweeper; the failing one is logged and left to it."""
-    try:
-        return acknowledgments.acknowledge_inquiries(inquiry_ids)
-    except Exception:
-        if len(inquiry_ids) == 1:
-            raise
-        log.exception("acknowledging inquiries %s together failed; trying each on its own", inquiry_ids)
-    sent = 0
-    for inquiry_id in inquiry_ids:
-        try:
-            sent += acknowledgments.acknowledge_inquiry(inquiry_id)
-        except Exception:
-            log.exception("acknowledging inquiry %s failed; the sweeper will retry", inquiry_id)
-    return sent
+    """The acknowledgments of the submissions one job routed; messages sent."""
+    return acknowledgments.acknowledge_inquiries(inquiry_ids)
 
 
 def take_waiting_inquiries(limit: int = BATCH - 1) -> dict[int, int | None]:
     """Take the jobs of up to `limit` new leads (half of those waiting) off the routing
-    queue: {inquiry id: None}, their leads to look up. LREM tells which ones this worker
-    got (the other may be taking the same); their job records are deleted, as the work
-    they stood for is now this job's. Redis unreachable: nothing is taken."""
-    queue = get_queue(ROUTING)
-    try:
-        waiting = [job_id for job_id in queue.get_job_ids(0, WAITING_LOOKAHEAD) if INQUIRY_JOB.match(job_id)]
-        wanted = waiting[: min(limit, len(waiting) // 2)]
-        if not wanted:
-            return {}
-        pipe = queue.connection.pipeline(transaction=False)
-        for job_id in wanted:
-            pipe.lrem(queue.key, 1, job_id)
-        taken = [job_id for job_id, removed in zip(wanted, pipe.execute(), strict=True) if removed]
-        if taken:
-            queue.connection.delete(*(Job.key_for(job_id) for job_id in taken))
-    except redis.RedisError as error:
-        log.warning("could not look at the routing queue: %s", error)
-        return {}
+    queue (leadops.queues.take_waiting): {inquiry id: None}, their leads to look up."""
+    taken = take_waiting(ROUTING, INQUIRY_JOB, limit=limit, lookahead=WAITING_LOOKAHEAD)
     return {int(INQUIRY_JOB.match(job_id).group(1)): None for job_id in taken}
 
 
