@@ -140,6 +140,7 @@ def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> E
             return Enrollment.objects.get(pk=existing_id)
         cadence, steps = _choose(lead)
         if not steps:
+            lead.next_step_due = None  # for the lead's summary (notifications/live.py): no plan, no task
             return None
         calendar, tz = calendar_for(lead)
         rules = [rule_of(step, number) for number, step in enumerate(steps, start=1)]
@@ -163,9 +164,10 @@ def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> E
             lead, "cadence.enrolled", actor_label=ACTOR, at=at, cadence=cadence.name, steps=len(rows),
             skipped=sum(1 for row in rows if row.status == StepStatus.SKIPPED),
         )  # fmt: skip
-        scheduled = [row.due_at for row in rows if row.status == StepStatus.SCHEDULED]
+        scheduled = [row for row in rows if row.status == StepStatus.SCHEDULED]
+        lead.next_step_due = min((row.due_at for row in scheduled if row.channel in TASK_CHANNELS), default=None)
         if scheduled:
-            wake_on_commit(scheduled)
+            wake_on_commit([row.due_at for row in scheduled])
         else:
             complete_if_finished(enrollment, at)
     return enrollment

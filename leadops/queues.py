@@ -46,6 +46,13 @@ def redis_connection() -> redis.Redis:
     return client
 
 
+def connection_memo(name: str) -> dict:
+    """A dict for what this process learnt from Redis, kept with the process's client and
+    dropped with it (a new client after a fork; the tests' fresh Redis)."""
+    redis_connection()
+    return _state.setdefault(f"memo:{name}", {})
+
+
 def get_queue(name: str = DEFAULT) -> Queue:
     client = redis_connection()
     key = f"queue:{name}"

@@ -21,7 +21,10 @@ A rep's availability changing (`announce_rep_status`) goes to their teams' group
 `{"type": "rep.status", "rep": {...}}`: the managers' live board (board/) shows it.
 
 Each event carries the lead summary (`lead_summary`), read when the push leaves (after
-the commit), so it shows the committed state, cadence plan included.
+the commit), so it shows the committed state, cadence plan included. The one exception is
+the first `lead.assigned` of a lead routing has just planned: routing's own copy of the
+lead holds every field the summary shows, as written in that transaction, so the push is
+built from it and the worker reads nothing back (`_routed_summary`).
 
 Open /dashboard/ pages (leadership and managers) join LEADERSHIP_GROUP instead and hear
 only `{"type": "dashboard.breaches", "cause": kind}` when an event may move the live breach
@@ -127,17 +130,19 @@ SUMMARY_FIELDS = (
 )  # fmt: skip
 
 
-def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
+def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN, owner_name: str | None = None) -> dict:
     """What a page needs to show (or move) a lead's row and to call it in one click.
     A caller summarising many leads at once (the cadence dispatcher) passes each one's
-    `next_step_due_at`, read in bulk."""
+    `next_step_due_at`, read in bulk; a caller that knows the owner's name passes it."""
     if next_step_due_at is NOT_GIVEN:
         if hasattr(lead, "next_step_due"):  # read with the lead (_with_summary_facts)
             next_step_due_at = lead.next_step_due
         else:
             next_step_due_at = _next_steps_due([lead.pk]).get(lead.pk)
 
-    owner = lead.owner if lead.owner_id else None
+    if owner_name is None and lead.owner_id:
+        owner = lead.owner
+        owner_name = owner.get_full_name() or owner.get_username()
     return {
         "id": lead.pk,
         "name": lead.display_name,
@@ -158,7 +163,7 @@ def lead_summary(lead: Lead, *, next_step_due_at=NOT_GIVEN) -> dict:
         "accepted_at": lead.accepted_at,
         "next_step_due_at": next_step_due_at,
         "owner_id": lead.owner_id,
-        "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
+        "owner": owner_name or "",
         "team_id": lead.team_id,
         "url": reverse("workspace-lead", args=[lead.pk]),
     }
@@ -182,6 +187,17 @@ def _payload(lead_id: int, event: LeadEvent, **extra) -> Callable[[], dict]:
         return {"lead": lead_summary(lead), "change": _change(event), **extra}
 
     return build
+
+
+def _routed_summary(lead: Lead) -> dict | None:
+    """The summary of a lead routing has just given an owner and a plan, from routing's
+    own copy of the row: the cadence's enrolment left its next task's due time on it
+    (`next_step_due`, cadences.progress.enroll) and the decision's trace names the owner.
+    None when either is missing (a reassignment, a lead enrolled earlier): read it then."""
+    chosen = (lead.routing_trace or {}).get("chosen") or {}
+    if not hasattr(lead, "next_step_due") or not lead.owner_id or chosen.get("id") != lead.owner_id:
+        return None
+    return lead_summary(lead, owner_name=chosen.get("name") or chosen.get("username") or "")
 
 
 def _user_id(username: str | None) -> int | None:
@@ -209,7 +225,13 @@ def _alert(lead: Lead, owner_id: int | None, kind: str = "lead.assigned") -> Non
 
 
 def _assigned(lead: Lead, event: LeadEvent) -> None:
-    push_on_commit(_audience(lead), "lead.assigned", _payload(lead.pk, event))
+    read = _payload(lead.pk, event)
+
+    def build() -> dict:
+        summary = _routed_summary(lead)
+        return {"lead": summary, "change": _change(event)} if summary else read()
+
+    push_on_commit(_audience(lead), "lead.assigned", build)
     if lead.owner_id:
         _alert(lead, lead.owner_id)
 

@@ -21,7 +21,7 @@ import redis
 from django.db import transaction
 from django.utils import timezone
 
-from leadops.queues import enqueue_now, redis_connection
+from leadops.queues import connection_memo, enqueue_now, redis_connection
 from leads.models import Lead
 from routing import offers
 from routing.assignment import reassign_if_untouched
@@ -30,6 +30,7 @@ from routing.models import Offer
 log = logging.getLogger(__name__)
 JOB = "routing.tasks.run_due_deadlines"
 ARMED_KEY = "leadops:routing-due:{second}"
+MEMO_SIZE = 2048  # seconds remembered as armed
 BATCH = 200  # deadlines of each kind one job runs; more: it arms the next second's job
 
 
@@ -42,18 +43,26 @@ def arm_on_commit(at: datetime) -> None:
 
 
 def arm(at: datetime) -> bool:
-    """Make sure the job of `at`'s second is scheduled; True when this call scheduled it."""
+    """Make sure the job of `at`'s second is scheduled; True when this call scheduled it.
+    A second this process armed, or found armed, is not asked about again (leads routed in
+    the same second share their deadlines' seconds)."""
     second = math.ceil(at.timestamp())
     try:
+        known = connection_memo("routing-due")
+        if second in known:
+            return False
         armed = redis_connection().set(
             ARMED_KEY.format(second=second), 1, nx=True, ex=max(second - int(time.time()), 0) + 3600
         )
     except redis.RedisError as error:
         log.warning("could not arm the routing deadlines of %s: %s (the sweeper will find them)", at, error)
         return False
-    if not armed:
+    if armed and not enqueue_now(JOB, second, job_id=job_id(second), at=datetime.fromtimestamp(second, UTC)):
         return False
-    return enqueue_now(JOB, second, job_id=job_id(second), at=datetime.fromtimestamp(second, UTC))
+    if len(known) >= MEMO_SIZE:
+        known.clear()  # forgetting costs a SET NX each for the seconds still to come
+    known[second] = True
+    return bool(armed)
 
 
 def run_due(now: datetime | None = None) -> dict[str, int]:

@@ -127,15 +127,19 @@ def _candidate_row(rep: RepSnapshot) -> dict:
     }
 
 
-def _recent_response_seconds(user_ids: list[int], at: datetime) -> dict[int, float]:
-    rows = (
-        Lead.objects.filter(
-            owner_id__in=user_ids, assigned_at__gte=at - PERFORMANCE_WINDOW, first_attempt_at__isnull=False
-        )
+RECENT_RESPONSES = CompiledQuery(
+    lambda user_ids, since: (
+        Lead.objects.filter(owner_id__in=user_ids, assigned_at__gte=since, first_attempt_at__isnull=False)
         .values("owner_id")
         .annotate(mean=Avg(F("first_attempt_at") - F("assigned_at")))
+        .values_list("owner_id", "mean")
     )
-    return {row["owner_id"]: row["mean"].total_seconds() for row in rows if row["mean"] is not None}
+)
+
+
+def _recent_response_seconds(user_ids: list[int], at: datetime) -> dict[int, float]:
+    rows = RECENT_RESPONSES.rows(sorted(user_ids), at - PERFORMANCE_WINDOW)
+    return {owner_id: mean.total_seconds() for owner_id, mean in rows if mean is not None}
 
 
 def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime, cursor: int | None, state) -> RepSnapshot:

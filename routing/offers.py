@@ -23,7 +23,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadops.queues import enqueue_on_commit, sweep_enqueue
@@ -69,19 +69,23 @@ def _job_id(lead_id: int) -> str:
 def open_offer(lead: Lead, at: datetime) -> Offer | None:
     """After routing gave the lead an owner (LEAD_ROUTED, inside its transaction): start
     the owner's time to accept, if the rule sets one. Any earlier offer is replaced."""
-    if not lead.owner_id or lead.first_attempt_at or lead.accepted_at:
-        Offer.objects.filter(lead_id=lead.pk).delete()
-        return None
-    rule_id = ((lead.routing_trace or {}).get("rule") or {}).get("id")
-    limit = accept_within(rule_id, lead.temperature)
-    if limit is None:
-        Offer.objects.filter(lead_id=lead.pk).delete()
-        return None
-    # One statement: an earlier owner's offer is replaced (the lead row is locked).
-    [offer] = Offer.objects.bulk_create(
-        [Offer(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)],
-        update_conflicts=True, unique_fields=["lead"], update_fields=["owner", "offered_at", "accept_by"],
-    )  # fmt: skip
+    limit = None
+    if lead.owner_id and not lead.first_attempt_at and not lead.accepted_at:
+        limit = accept_within(((lead.routing_trace or {}).get("rule") or {}).get("id"), lead.temperature)
+    table = connection.ops.quote_name(Offer._meta.db_table)
+    # Plain SQL, one statement each way: this runs for every lead routed (the lead row is locked).
+    with connection.cursor() as cursor:
+        if limit is None:
+            cursor.execute(f"DELETE FROM {table} WHERE lead_id = %s", [lead.pk])  # noqa: S608 - the model's table
+            return None
+        offer = Offer(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)
+        cursor.execute(
+            f"INSERT INTO {table} (lead_id, owner_id, offered_at, accept_by) VALUES (%s, %s, %s, %s)"  # noqa: S608
+            " ON CONFLICT (lead_id) DO UPDATE SET owner_id = EXCLUDED.owner_id,"
+            " offered_at = EXCLUDED.offered_at, accept_by = EXCLUDED.accept_by RETURNING id",
+            [offer.lead_id, offer.owner_id, *map(connection.ops.adapt_datetimefield_value, (at, offer.accept_by))],
+        )  # an earlier owner's offer is replaced
+        offer.pk = cursor.fetchone()[0]
     return offer  # its deadline's job: armed by the caller (pipeline/flow.py, routing/deadlines.py)
 
 
