@@ -7,8 +7,13 @@ acknowledgment messages). `insert(objects)` writes the same rows with the same v
 each field's value as `save()` takes it (`pre_save`: auto_now_add and the like) and
 adapted for the database as Django adapts it, with the SQL of the model and row count
 kept from the first time, and the new primary keys set on the objects (RETURNING, on
-PostgreSQL and SQLite alike). On PostgreSQL the rows travel as one array per column.
-Like `bulk_create`, it sends no signals.
+PostgreSQL and SQLite alike). Like `bulk_create`, it sends no signals.
+
+On PostgreSQL the rows travel as one JSON document (`json_populate_recordset`): one text
+parameter, written by the json module's C encoder, and the same SQL for any number of
+rows. psycopg quotes a list parameter element by element in Python, so the earlier form
+(one array per column, unnest) cost about 0.3 ms more per insert of ten planned steps
+(measured with process_time, 300 inserts each way).
 
 Simple columns (text, numbers, booleans, foreign keys) go to the driver as they are, the
 others through their field's `get_db_prep_save`. A model with a database default
@@ -16,13 +21,22 @@ others through their field's `get_db_prep_save`. A model with a database default
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
 
 from django.db import connections
 from django.db.models import Field, Model
 
 _TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+# What the JSON document carries as json.dumps writes it, or through _json_value.
+_JSON_KINDS = _TEXT | {
+    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "PositiveBigIntegerField", "BooleanField", "ForeignKey", "OneToOneField", "JSONField", "DateTimeField",
+    "DateField", "TimeField", "DecimalField", "FloatField", "UUIDField", "GenericIPAddressField",
+}  # fmt: skip
 _AS_IS = {
     "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
     "PositiveBigIntegerField", "BooleanField", "ForeignKey", "OneToOneField",
@@ -37,7 +51,8 @@ class _Table:
     fields: list[Field]
     adapters: list[Callable]
     rows: dict[int, str]  # row count -> the whole statement
-    by_column: str = ""  # PostgreSQL: the statement taking one array per column
+    by_json: str = ""  # PostgreSQL: the statement taking the rows as one JSON document
+    columns: list[str] | None = None  # the document's keys
 
 
 def _text(value):
@@ -48,7 +63,8 @@ def _as_is(value):
     return value
 
 
-def _adapter(field: Field, connection) -> Callable:
+def adapter_for(field: Field, connection) -> Callable:
+    """How a field's value goes to the driver (leadops/updates.py too)."""
     kind = field.get_internal_type()
     if kind in _TEXT:
         return _text
@@ -75,23 +91,37 @@ def _table(model: type[Model], using: str) -> _Table:
             row=f"({', '.join(['%s'] * len(fields))})",
             returning=f" RETURNING {quote(model._meta.pk.column)}",
             fields=fields,
-            adapters=[_adapter(field, connection) for field in fields],
+            adapters=[adapter_for(field, connection) for field in fields],
             rows={},
         )
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
-            table.by_column = f"{table.prefix}SELECT * FROM unnest({arrays}){table.returning}"  # noqa: S608 - names
+        if connection.vendor == "postgresql" and all(field.get_internal_type() in _JSON_KINDS for field in fields):
+            record = f"NULL::{quote(model._meta.db_table)}"
+            table.by_json = f"{table.prefix}SELECT {columns} FROM json_populate_recordset({record}, %s){table.returning}"
+            table.columns = [field.column for field in fields]
+            table.adapters = [_as_is] * len(fields)  # JSON carries the Python values (_json_value)
     return table
 
 
+def _json_value(value):
+    """What json.dumps cannot write: times and dates in ISO 8601 (full precision, as
+    PostgreSQL reads them), decimals and UUIDs as text."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot go into an INSERT's JSON document")
+
+
 def _statement(table: _Table, objects: Sequence[Model]) -> tuple[str, list]:
-    """The SQL and its parameters. On PostgreSQL one array per column (unnest), so that the
-    text is the same for any number of rows and psycopg parses it once (it re-parses a query
-    with more than 50 parameters every time); elsewhere VALUES rows."""
+    """The SQL and its parameters. On PostgreSQL one JSON document, so that the text is the
+    same for any number of rows and psycopg parses it once (it re-parses a query with more
+    than 50 parameters every time); elsewhere VALUES rows."""
+    if table.by_json:
+        fields, columns = table.fields, table.columns
+        rows = [dict(zip(columns, [field.pre_save(instance, True) for field in fields])) for instance in objects]
+        return table.by_json, [json.dumps(rows, default=_json_value, ensure_ascii=False)]
     pairs = list(zip(table.fields, table.adapters, strict=True))
     rows = [[adapt(field.pre_save(instance, True)) for field, adapt in pairs] for instance in objects]
-    if table.by_column:
-        return table.by_column, [list(column) for column in zip(*rows, strict=True)]
     sql = table.rows.get(len(objects))
     if sql is None:
         sql = table.rows[len(objects)] = (

@@ -13,6 +13,7 @@ from django.utils import timezone
 from leadops import events
 from leadops.compiled import CompiledQuery
 from leadops.queues import enqueue_on_commit
+from leadops.updates import update_fields
 from leads.actions import record_event
 from leads.choices import Stage
 from leads.messaging import queue_message
@@ -105,7 +106,7 @@ def assign_lead(lead_id: int, at: datetime | None = None) -> Decision | None:
         lead.routing_trace = decision.trace
         if decision.owner_found:
             changed = _give(lead, decision, at)
-            lead.save(update_fields=[*changed, "routing_trace", "updated_at"])
+            update_fields(lead, [*changed, "routing_trace", "updated_at"])
             record_event(lead, "lead.assigned", at=at, actor_label="routing", **_event_data(decision))
             log.info(
                 "lead %s assigned to user %s (%s)", lead.pk, decision.chosen_id, decision.outcome,
@@ -114,7 +115,7 @@ def assign_lead(lead_id: int, at: datetime | None = None) -> Decision | None:
         else:
             lead.team_id = decision.team_id or lead.team_id
             lead.route_after = at + RETRY_ROUTING
-            lead.save(update_fields=["team", "route_after", "routing_trace", "updated_at"])
+            update_fields(lead, ["team", "route_after", "routing_trace", "updated_at"])
             if decision.outcome == MORNING_QUEUE:
                 # waiting for the next opening: the cadence plan starts there
                 events.emit(events.LEAD_ROUTED, lead=lead, at=at)

@@ -75,3 +75,42 @@ def test_refuses_what_it_cannot_write_as_the_orm_would(lead):
     with pytest.raises(ValueError):
         insert([LeadEvent(pk=10_000, lead=lead, kind="x")])
     assert insert([]) == []
+
+
+def test_text_and_times_travel_exactly(lead):
+    """On PostgreSQL the rows go as one JSON document: quotes, backslashes, emoji, control
+    characters and a time with microseconds in another zone come back as they were."""
+    from zoneinfo import ZoneInfo
+
+    tricky = 'He said "hi" \\ back\\slash\ttab é 😀 </script> {"json": [1]} \u2028'
+    later = timezone.now().astimezone(ZoneInfo("Asia/Kolkata")).replace(microsecond=123456) + timedelta(days=2)
+    [message] = insert([
+        Message(lead=lead, dedupe_key="tricky", purpose="acknowledgment", channel="email", recipient="ada@acme.example",
+                subject=tricky, body=tricky + "\nline two\r\n", not_before=later)
+    ])  # fmt: skip
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.subject, stored.body, stored.not_before) == (tricky, tricky + "\nline two\r\n", later)
+    [event] = insert([LeadEvent(lead=lead, kind="note.added", at=later, data={"text": tricky, "n": 1.5, "none": None})])
+    assert LeadEvent.objects.get(pk=event.pk).data == {"text": tricky, "n": 1.5, "none": None}
+    assert LeadEvent.objects.get(pk=event.pk).at == later
+
+
+def test_update_fields_writes_what_save_would(lead, rep):
+    """leadops/updates.py: the routed lead's row written by hand reads back as save() writes it."""
+    from leadops.updates import update_fields
+
+    twin = Lead.objects.create(lead_source=lead.lead_source, name="Ada", email="ada@acme.example",
+                               submitted_at=lead.submitted_at)  # fmt: skip
+    before = Lead.objects.get(pk=lead.pk).updated_at
+    at = timezone.now()
+    for instance in (lead, twin):
+        instance.owner, instance.stage, instance.assigned_at = rep, "assigned", at
+        instance.routing_trace = {"outcome": "assigned", "chosen": {"id": rep.pk, "name": "Émile \"E\""}}
+    assert update_fields(lead, ["owner", "stage", "assigned_at", "routing_trace", "updated_at"]) == 1
+    twin.save(update_fields=["owner", "stage", "assigned_at", "routing_trace", "updated_at"])
+    assert Lead.objects.get(pk=lead.pk).updated_at > before  # auto_now, as save() sets it
+    ours, theirs = as_stored(lead), as_stored(twin)
+    assert abs(ours.pop("received_at") - theirs.pop("received_at")) < timedelta(seconds=5)  # each its own default
+    assert ours == theirs and ours["owner"] == rep.pk and ours["routing_trace"]["chosen"]["name"] == 'Émile "E"'
+    with pytest.raises(ValueError):
+        update_fields(lead, ["id"])
