@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadops.compiled import CompiledQuery
@@ -55,15 +56,24 @@ def _place(lead: Lead) -> LeadPlace:
 
 
 # The reads of every decision, compiled once per pool size (leadops/compiled.py).
+# Each user with their profile and their open leads counted, in one statement.
 USERS_WITH_PROFILES = CompiledQuery(
-    lambda user_ids: get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("rep_profile")
-)
-OPEN_LEADS = CompiledQuery(
     lambda user_ids: (
-        Lead.objects.filter(owner_id__in=user_ids, stage__in=OPEN_STAGES)
-        .values("owner_id")
-        .annotate(open=Count("id"))
-        .values_list("owner_id", "open")
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .select_related("rep_profile")
+        .annotate(
+            open_leads=Coalesce(
+                Subquery(
+                    Lead.objects.filter(owner_id=OuterRef("pk"), stage__in=OPEN_STAGES)
+                    .order_by()
+                    .values("owner_id")
+                    .annotate(open=Count("id"))
+                    .values("open")
+                ),
+                0,
+            )
+        )
     )
 )
 ROTATION_CURSOR = CompiledQuery(lambda rule_id: RoutingRule.objects.filter(pk=rule_id).values_list("rotation_cursor"))
@@ -77,13 +87,12 @@ ROTATION_COUNTS = CompiledQuery(
 
 def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
     """Snapshots of these users with their open-lead counts. Status, capacity and open
-    leads are read fresh (two queries); hours, territories and leave come from a cache of a
+    leads are read fresh (one query); hours, territories and leave come from a cache of a
     few seconds (routing.config.rep_calendars), cleared when one of them is edited."""
     if not user_ids:
         return []
     user_ids = sorted(set(user_ids))
     users = USERS_WITH_PROFILES.all(user_ids)
-    open_counts = dict(OPEN_LEADS.rows(user_ids))
     profiles = [profile for user in users if (profile := getattr(user, "rep_profile", None)) is not None]
     config.remember_profiles(profiles)  # the alerts after the decision need the chosen one's
     calendars = config.rep_calendars([profile.pk for profile in profiles], at.date()) if profiles else {}
@@ -107,7 +116,7 @@ def load_reps(user_ids: list[int], at: datetime) -> list[RepSnapshot]:
                 hours=hours,
                 leave=list(leave),
                 capacity=profile.capacity,
-                open_leads=open_counts.get(user.pk, 0),
+                open_leads=user.open_leads,
                 weight=profile.weight,
                 territories=list(territories),
                 product_skills=list(profile.product_skills or []),
@@ -143,11 +152,10 @@ def _recent_response_seconds(user_ids: list[int], at: datetime) -> dict[int, flo
 
 
 def _pick(rule: RoutingRule, eligible: list[RepSnapshot], at: datetime, cursor: int | None, state) -> RepSnapshot:
-    counts = state.rotation_counts(rule)
     if rule.strategy == Strategy.WEIGHTED:
-        return strategies.weighted(eligible, counts)
+        return strategies.weighted(eligible, state.rotation_counts(rule))
     if rule.strategy == Strategy.LEAST_LOADED:
-        return strategies.least_loaded(eligible, counts)
+        return strategies.least_loaded(eligible, state.rotation_counts(rule))
     if rule.strategy == Strategy.BEST_PERFORMER:
         return strategies.best_performer(eligible, state.response_seconds([rep.user_id for rep in eligible], at))
     return strategies.round_robin(eligible, cursor)

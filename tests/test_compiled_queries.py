@@ -13,7 +13,7 @@ from cadences.models import Cadence, Enrollment, PlannedStep, StepStatus
 from leadops.compiled import CompiledQuery
 from leads.models import Lead
 from notifications.live import SUMMARY_ROW, _with_summary_facts, lead_summary
-from routing.decision import EARLIER_OWNER, OPEN_LEADS, USERS_WITH_PROFILES
+from routing.decision import EARLIER_OWNER, USERS_WITH_PROFILES
 from routing.models import RepProfile
 
 
@@ -65,8 +65,11 @@ def test_rows_of_values_lists_with_text_and_list_parameters(leads, rep, other_re
     assert EARLIER_OWNER.rows("nobody.example", acme[2].pk) == []
     expected = {rep.pk: 1, other_rep.pk: 2}  # open stages only: the rep's second lead is won
     for ids in ([rep.pk, other_rep.pk], [rep.pk], [other_rep.pk, rep.pk, 10**9]):  # a shape per length
-        assert dict(OPEN_LEADS.rows(ids)) == {pk: count for pk, count in expected.items() if pk in ids}
-    assert OPEN_LEADS.rows([]) == []
+        got = {user.pk: user.open_leads for user in USERS_WITH_PROFILES.all(ids)}
+        assert got == {pk: count for pk, count in expected.items() if pk in ids}
+    assert USERS_WITH_PROFILES.all([]) == []
+    Lead.objects.filter(owner=other_rep).update(owner=None)
+    assert {user.pk: user.open_leads for user in USERS_WITH_PROFILES.all([other_rep.pk])} == {other_rep.pk: 0}
     users = USERS_WITH_PROFILES.all([rep.pk, other_rep.pk])
     assert sorted(user.pk for user in users) == sorted([rep.pk, other_rep.pk])
     with_profile = next(user for user in users if user.pk == rep.pk)
