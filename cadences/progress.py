@@ -32,7 +32,7 @@ from cadences.models import (
     StepStatus,
 )
 from cadences.wakeups import wake_on_commit
-from leadops.inserts import insert
+from leadops.inserts import insert_family
 from leadops.timezones import zone
 from leads import policies, sla
 from leads.actions import record_event
@@ -145,11 +145,11 @@ def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> E
         calendar, tz = calendar_for(lead)
         rules = [rule_of(step, number) for number, step in enumerate(steps, start=1)]
         planned = schedule.plan(rules, at, calendar, tz, facts_for(lead, opted_out))
-        [enrollment] = insert([Enrollment(lead=lead, cadence=cadence, started_at=at)])
-        rows = insert(
+        enrollment = Enrollment(lead=lead, cadence=cadence, started_at=at)
+        rows = insert_family(
+            enrollment,
             [
                 PlannedStep(
-                    enrollment=enrollment,
                     step=step,
                     number=time.number,
                     channel=time.channel,
@@ -158,7 +158,8 @@ def enroll(lead: Lead, at: datetime | None = None, *, locked: bool = False) -> E
                     skip_reason=time.skip_reason,
                 )
                 for step, time in zip(steps, planned, strict=True)
-            ]
+            ],
+            link="enrollment",
         )
         record_event(
             lead, "cadence.enrolled", actor_label=ACTOR, at=at, cadence=cadence.name, steps=len(rows),

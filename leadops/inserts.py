@@ -147,3 +147,49 @@ def insert(objects: Sequence[Model], using: str = "default") -> Sequence[Model]:
         instance._state.adding = False
         instance._state.db = using
     return objects
+
+
+_families: dict[tuple, str] = {}
+
+
+def insert_family(parent: Model, children: Sequence[Model], link: str, using: str = "default") -> Sequence[Model]:
+    """Insert a new parent row and its new children, whose foreign key `link` is set to the
+    parent: one statement on PostgreSQL (the parent's INSERT feeds the children's), two
+    elsewhere. Returns the children, every row's primary key set."""
+    child_model = type(children[0]) if children else None
+    parent_table = _table(type(parent), using)
+    child_table = _table(child_model, using) if children else None
+    if child_table is None or not (parent_table.by_json and child_table.by_json):
+        insert([parent], using)
+        for child in children:
+            setattr(child, link, parent)
+        return insert(children, using)
+    connection = connections[using]
+    link_field = child_model._meta.get_field(link)
+    key = (type(parent), child_model, link, using)
+    sql = _families.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        parent_key, child_key = quote(type(parent)._meta.pk.column), quote(child_model._meta.pk.column)
+        values = ", ".join(
+            f"family_parent.{parent_key}" if column == link_field.column else f"family_rows.{quote(column)}"
+            for column in child_table.columns
+        )
+        record = f"NULL::{quote(child_model._meta.db_table)}"
+        sql = _families[key] = (
+            f"WITH family_parent AS ({parent_table.by_json}), "  # noqa: S608 - names from the models
+            f"family_children AS ({child_table.prefix}SELECT {values} FROM family_parent, "
+            f"json_populate_recordset({record}, %s) AS family_rows{child_table.returning}) "
+            f"SELECT (SELECT {parent_key} FROM family_parent),"
+            f" ARRAY(SELECT {child_key} FROM family_children ORDER BY {child_key})"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _statement(parent_table, [parent])[1] + _statement(child_table, children)[1])
+        parent_key, child_keys = cursor.fetchone()
+    for instance, key in [(parent, parent_key), *zip(children, child_keys, strict=True)]:
+        instance.pk = key
+        instance._state.adding = False
+        instance._state.db = using
+    for child in children:
+        setattr(child, link, parent)  # the unsaved parent's object, now saved
+    return children

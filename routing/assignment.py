@@ -41,17 +41,20 @@ def _count_assignment(rule: RoutingRule, user_id: int) -> None:
     if rule.strategy == Strategy.ACCOUNT_OWNER:
         return  # no rotation to keep (and no rule lock is held for it)
     rules, counts = RoutingRule._meta.db_table, RotationCount._meta.db_table
+    # table names from the models, values as parameters
+    count = (
+        f"INSERT INTO {counts} (rule_id, user_id, assigned) VALUES (%s, %s, 1)"  # noqa: S608
+        f" ON CONFLICT (rule_id, user_id) DO UPDATE SET assigned = {counts}.assigned + 1"
+    )
+    move_cursor = f"UPDATE {rules} SET rotation_cursor = %s WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        if rule.strategy == Strategy.ROUND_ROBIN:
-            # table names from the models, values as parameters
-            cursor.execute(f"UPDATE {rules} SET rotation_cursor = %s WHERE id = %s", [user_id, rule.pk])  # noqa: S608
-        cursor.execute(
-            f"UPDATE {counts} SET assigned = assigned + 1 WHERE rule_id = %s AND user_id = %s",  # noqa: S608
-            [rule.pk, user_id],
-        )
-        updated = cursor.rowcount
-    if not updated:
-        RotationCount.objects.create(rule=rule, user_id=user_id, assigned=1)
+        if rule.strategy != Strategy.ROUND_ROBIN:
+            cursor.execute(count, [rule.pk, user_id])
+        elif connection.vendor == "postgresql":  # both in one statement
+            cursor.execute(f"WITH moved AS ({move_cursor}) {count}", [user_id, rule.pk, rule.pk, user_id])
+        else:
+            cursor.execute(move_cursor, [user_id, rule.pk])
+            cursor.execute(count, [rule.pk, user_id])
 
 
 def _wall_clock_sla(lead: Lead) -> list[str]:

@@ -114,3 +114,26 @@ def test_update_fields_writes_what_save_would(lead, rep):
     assert ours == theirs and ours["owner"] == rep.pk and ours["routing_trace"]["chosen"]["name"] == 'Émile "E"'
     with pytest.raises(ValueError):
         update_fields(lead, ["id"])
+
+
+def test_a_parent_and_its_children_in_one_go(lead):
+    """insert_family: an enrollment and its plan (one statement on PostgreSQL), each step
+    pointing at the new enrollment, keys in the children's order; no children is fine."""
+    from leadops.inserts import insert_family
+
+    cadence = Cadence.objects.create(name="Hot")
+    due = timezone.now() + timedelta(hours=1)
+    enrollment = Enrollment(lead=lead, cadence=cadence, started_at=timezone.now())
+    steps = insert_family(
+        enrollment,
+        [PlannedStep(number=n, channel="call", due_at=due + timedelta(minutes=n), status=StepStatus.SCHEDULED)
+         for n in (3, 1, 2)],
+        link="enrollment",
+    )  # fmt: skip
+    assert enrollment.pk and Enrollment.objects.get(pk=enrollment.pk).cadence == cadence
+    stored = {step.pk: step for step in PlannedStep.objects.filter(enrollment=enrollment)}
+    assert [stored[step.pk].number for step in steps] == [3, 1, 2]
+    assert all(step.enrollment_id == enrollment.pk and step.enrollment is enrollment for step in steps)
+    assert stored[steps[0].pk].due_at == due + timedelta(minutes=3)
+    alone = Enrollment(lead=lead, cadence=cadence, state="completed")  # one active enrollment per lead
+    assert insert_family(alone, [], link="enrollment") == [] and Enrollment.objects.filter(pk=alone.pk).exists()
