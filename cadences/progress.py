@@ -59,16 +59,9 @@ def _lock(lead: Lead) -> None:
 def calendar_for(lead: Lead) -> tuple[sla.BusinessCalendar, ZoneInfo]:
     """The lead's business calendar (its team's schedule, else its source's, else the
     default) and time zone."""
-    if lead.team_id:
-        schedule_id = team_schedule_id(lead.team_id)
-    else:
-        schedule_id = lead.lead_source.schedule_id
-    business_schedule = policies.schedule(schedule_id)
-    calendar = (
-        sla.calendar_from_schedule(business_schedule, lead.country, lead.region)
-        if business_schedule
-        else sla.STANDARD_CALENDAR
-    )
+    schedule_id = team_schedule_id(lead.team_id) if lead.team_id else lead.lead_source.schedule_id
+    business = policies.schedule(schedule_id)
+    calendar = sla.calendar_from_schedule(business, lead.country, lead.region) if business else sla.STANDARD_CALENDAR
     try:
         tz = zone(lead.resolved_time_zone)
     except ValueError:

@@ -143,7 +143,18 @@ def calendar_from_schedule(schedule, country: str, region: str = "") -> Business
     default; `hours` and `closed_days` prefetched) for a lead of `country` and `region`.
 
     Holidays are the lead's: its country's, plus its state's when its region names one;
-    else the state the schedule names for that country (`holiday_subdivisions`)."""
+    else the state the schedule names for that country (`holiday_subdivisions`).
+
+    Kept on the schedule object per country and region: the configuration cache
+    (leads.policies) hands out the same object until an edit replaces it."""
+    memo = schedule.__dict__.setdefault("_calendars", {})
+    key = (country, region)
+    if key not in memo:
+        memo[key] = _calendar(schedule, country, region)
+    return memo[key]
+
+
+def _calendar(schedule, country: str, region: str) -> BusinessCalendar:
     weekly: dict[int, list[tuple[time, time]]] = {}
     for row in schedule.hours.all():
         weekly.setdefault(row.weekday, []).append((row.opens, row.closes))
