@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cadences.models import Enrollment, OptOut, PlannedStep, StepStatus
+from leadops import prepared
 from leadops.compiled import CompiledQuery
 
 
@@ -81,7 +82,8 @@ def enrollment_and_opt_outs(lead_id: int) -> tuple[int | None, set[str]]:
         return latest.first(), set(OptOut.objects.filter(lead_id=lead_id).values_list("channel", flat=True))
     with connection.cursor() as cursor:
         enrollments, opt_outs = Enrollment._meta.db_table, OptOut._meta.db_table
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"SELECT (SELECT id FROM {enrollments} WHERE lead_id = %s ORDER BY started_at DESC, id DESC LIMIT 1),"  # noqa: S608 - table names, not input
             f" ARRAY(SELECT channel FROM {opt_outs} WHERE lead_id = %s)",  # noqa: S608
             [lead_id, lead_id],

@@ -14,7 +14,8 @@ fields and annotations included), or into plain rows for a `values_list()` query
 A parameter is an integer, a text or an aware datetime, or a list of them; a list is
 compiled once per length (`pk__in` becomes one placeholder per item). Each must reach the
 SQL once and as it is given (a text column's or SQLite's datetime as Django adapts it). A
-`select_for_update()` queryset first runs inside a transaction, as Django requires anyway."""
+`select_for_update()` queryset first runs inside a transaction, as Django requires anyway.
+On PostgreSQL each is also prepared once per connection (leadops/prepared.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from leadops import prepared
+
 STAND_IN_BASE = -7_301_000_000  # stand-in values count down from here: no real id or count
 STAND_IN_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)  # and datetimes count up from here
 
@@ -36,6 +39,7 @@ class _Compiled:
     params: list
     slots: list[tuple[int, Callable]]  # where each parameter value goes in `params`, and how it is adapted
     compiler: object
+    name: str = ""  # of its prepared statement (leadops/prepared.py)
     converters: dict | None = None  # the compiler's, worked out once (Django asks every field each time)
     plan: tuple | None = None  # for instances: model, its columns' names and slice, related populators
 
@@ -92,7 +96,7 @@ class CompiledQuery:
             if len(found) != 1:
                 raise ValueError(f"{self.build!r}: each parameter must reach the SQL once, as it is")
             slots.append(found[0])
-        return _Compiled(sql, params, slots, compiler)
+        return _Compiled(sql, params, slots, compiler, prepared.statement_name(sql))
 
     def _run(self, values: tuple, using: str) -> tuple[_Compiled, list]:
         connection = connections[using]
@@ -105,7 +109,7 @@ class CompiledQuery:
         for (slot, adapt), value in zip(compiled.slots, _flat(values), strict=True):
             params[slot] = adapt(value)
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            prepared.execute(cursor, compiled.sql, params, compiled.name)
             return compiled, cursor.fetchall()
 
     def all(self, *values, using: str = "default") -> list[Model]:

@@ -30,6 +30,8 @@ from uuid import UUID
 from django.db import connections
 from django.db.models import Field, Model
 
+from leadops.prepared import execute
+
 _TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
 # What the JSON document carries as json.dumps writes it, or through _json_value.
 _JSON_KINDS = _TEXT | {
@@ -95,8 +97,8 @@ def _table(model: type[Model], using: str) -> _Table:
             rows={},
         )
         if connection.vendor == "postgresql" and all(field.get_internal_type() in _JSON_KINDS for field in fields):
-            record = f"NULL::{quote(model._meta.db_table)}"
-            table.by_json = f"{table.prefix}SELECT {columns} FROM json_populate_recordset({record}, %s){table.returning}"
+            rows = f"json_populate_recordset(NULL::{quote(model._meta.db_table)}, %s)"
+            table.by_json = f"{table.prefix}SELECT {columns} FROM {rows}{table.returning}"  # noqa: S608 - names
             table.columns = [field.column for field in fields]
             table.adapters = [_as_is] * len(fields)  # JSON carries the Python values (_json_value)
     return table
@@ -118,7 +120,7 @@ def _statement(table: _Table, objects: Sequence[Model]) -> tuple[str, list]:
     than 50 parameters every time); elsewhere VALUES rows."""
     if table.by_json:
         fields, columns = table.fields, table.columns
-        rows = [dict(zip(columns, [field.pre_save(instance, True) for field in fields])) for instance in objects]
+        rows = [dict(zip(columns, [field.pre_save(i, True) for field in fields], strict=True)) for i in objects]
         return table.by_json, [json.dumps(rows, default=_json_value, ensure_ascii=False)]
     pairs = list(zip(table.fields, table.adapters, strict=True))
     rows = [[adapt(field.pre_save(instance, True)) for field, adapt in pairs] for instance in objects]
@@ -140,7 +142,7 @@ def insert(objects: Sequence[Model], using: str = "default") -> Sequence[Model]:
         raise ValueError("insert() takes new instances of one model, without primary keys")
     sql, params = _statement(_table(model, using), objects)
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+        execute(cursor, sql, params)
         keys = [row[0] for row in cursor.fetchall()]
     for instance, key in zip(objects, keys, strict=True):
         instance.pk = key
@@ -184,7 +186,7 @@ def insert_family(parent: Model, children: Sequence[Model], link: str, using: st
             f" ARRAY(SELECT {child_key} FROM family_children ORDER BY {child_key})"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, _statement(parent_table, [parent])[1] + _statement(child_table, children)[1])
+        execute(cursor, sql, _statement(parent_table, [parent])[1] + _statement(child_table, children)[1])
         parent_key, child_keys = cursor.fetchone()
     for instance, key in [(parent, parent_key), *zip(children, child_keys, strict=True)]:
         instance.pk = key

@@ -129,6 +129,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"leadops-test-{os.getpid()}.sqlite3")}
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # The worker's hot statements are prepared once per connection (leadops/prepared.py).
+    # Off behind a pooler that shares server sessions between clients (PgBouncer's
+    # transaction mode): SQL-level prepared statements belong to one session.
+    LEADOPS_PREPARED_STATEMENTS = env.bool("LEADOPS_PREPARED_STATEMENTS", default=True)
     _db["CONN_HEALTH_CHECKS"] = True
     # Give the test database an explicit name so child processes (daphne, rq) find it.
     _db["TEST"] = {"NAME": "test_" + _db["NAME"]}

@@ -13,6 +13,7 @@ from django.db import connections
 from django.db.models import Model
 
 from leadops.inserts import adapter_for
+from leadops.prepared import execute
 
 _plans: dict[tuple, tuple[str, list, list]] = {}
 
@@ -34,5 +35,5 @@ def update_fields(instance: Model, names: Sequence[str], using: str = "default")
     sql, fields, adapters = plan
     params = [adapt(field.pre_save(instance, False)) for field, adapt in zip(fields, adapters, strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, instance.pk])
+        execute(cursor, sql, [*params, instance.pk])
         return cursor.rowcount

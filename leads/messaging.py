@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leadops import prepared
 from leadops.queues import enqueue_on_commit
 from leadops.transports import Attachment, Outgoing, PermanentTransportError, TransportError, transport_for
 from leads.choices import MessageState
@@ -84,15 +85,17 @@ def deliver_message(message_id: int) -> bool:
 
 # The sent state, the lead's acknowledged_at (for an acknowledgment) and the timeline event
 # in one statement on PostgreSQL: one round trip and nothing for the ORM to build.
+# Parameters: state, sent at, message, sent at, lead, is an acknowledgment, lead, kind,
+# sent at, data (positional: the statement is prepared, leadops/prepared.py).
 _SENT_SQL = """
 WITH sent AS (
-    UPDATE leads_message SET state = %(state)s, sent_at = %(at)s, error = '' WHERE id = %(message)s
+    UPDATE leads_message SET state = %s, sent_at = %s, error = '' WHERE id = %s
 ), acknowledged AS (
-    UPDATE leads_lead SET acknowledged_at = %(at)s
-    WHERE id = %(lead)s AND acknowledged_at IS NULL AND %(acknowledgment)s
+    UPDATE leads_lead SET acknowledged_at = %s
+    WHERE id = %s AND acknowledged_at IS NULL AND %s
 )
 INSERT INTO leads_leadevent (lead_id, kind, at, actor_id, actor_label, data)
-VALUES (%(lead)s, %(kind)s, %(at)s, NULL, 'system', %(data)s::jsonb)
+VALUES (%s, %s, %s, NULL, 'system', %s::jsonb)
 """
 
 
@@ -102,10 +105,10 @@ def _record_sent(message: Message, reference: str, sent_at) -> None:
     data = {"channel": message.channel, "to": message.recipient, "message": message.pk, "reference": reference}
     acknowledgment = message.purpose == "acknowledgment"
     if connection.vendor == "postgresql":
-        params = {"state": MessageState.SENT, "at": sent_at, "message": message.pk, "lead": message.lead_id}
-        params.update(acknowledgment=acknowledgment, kind=kind, data=json.dumps(data))
+        lead = message.lead_id
+        params = [MessageState.SENT, sent_at, message.pk, sent_at, lead, acknowledgment, lead, kind, sent_at]
         with connection.cursor() as cursor:  # one statement: atomic on its own
-            cursor.execute(_SENT_SQL, params)
+            prepared.execute(cursor, _SENT_SQL, [*params, json.dumps(data)])
         return
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=sent_at, error="")
@@ -120,7 +123,7 @@ def _claim(message_id: int, now) -> Message | None:
     sql, names, converters = _claim_statement()
     moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [MessageState.SENDING, moment, message_id, MessageState.PENDING, moment])
+        prepared.execute(cursor, sql, [MessageState.SENDING, moment, message_id, MessageState.PENDING, moment])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -151,7 +154,8 @@ def _claim_statement() -> tuple[str, list[str], list]:
             f"UPDATE {quote(meta.db_table)} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608
             f" WHERE id = %s AND state = %s AND not_before <= %s RETURNING {returning}"
         )  # names from the model, values as parameters
-        plan = _claim_statements[connection.vendor] = (sql, [field.attname for field in meta.concrete_fields], converters)
+        names = [field.attname for field in meta.concrete_fields]
+        plan = _claim_statements[connection.vendor] = (sql, names, converters)
     return plan
 
 

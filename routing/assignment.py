@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leadops import events
+from leadops import events, prepared
 from leadops.compiled import CompiledQuery
 from leadops.queues import enqueue_on_commit
 from leadops.updates import update_fields
@@ -49,9 +49,9 @@ def _count_assignment(rule: RoutingRule, user_id: int) -> None:
     move_cursor = f"UPDATE {rules} SET rotation_cursor = %s WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:
         if rule.strategy != Strategy.ROUND_ROBIN:
-            cursor.execute(count, [rule.pk, user_id])
+            prepared.execute(cursor, count, [rule.pk, user_id])
         elif connection.vendor == "postgresql":  # both in one statement
-            cursor.execute(f"WITH moved AS ({move_cursor}) {count}", [user_id, rule.pk, rule.pk, user_id])
+            prepared.execute(cursor, f"WITH moved AS ({move_cursor}) {count}", [user_id, rule.pk, rule.pk, user_id])
         else:
             cursor.execute(move_cursor, [user_id, rule.pk])
             cursor.execute(count, [rule.pk, user_id])

@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leadops import prepared
 from leadops.queues import enqueue_on_commit, sweep_enqueue
 from leads.actions import record_event
 from leads.choices import Stage, Temperature
@@ -76,10 +77,11 @@ def open_offer(lead: Lead, at: datetime) -> Offer | None:
     # Plain SQL, one statement each way: this runs for every lead routed (the lead row is locked).
     with connection.cursor() as cursor:
         if limit is None:
-            cursor.execute(f"DELETE FROM {table} WHERE lead_id = %s", [lead.pk])  # noqa: S608 - the model's table
+            prepared.execute(cursor, f"DELETE FROM {table} WHERE lead_id = %s", [lead.pk])  # noqa: S608 - the table
             return None
         offer = Offer(lead_id=lead.pk, owner_id=lead.owner_id, offered_at=at, accept_by=at + limit)
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"INSERT INTO {table} (lead_id, owner_id, offered_at, accept_by) VALUES (%s, %s, %s, %s)"  # noqa: S608
             " ON CONFLICT (lead_id) DO UPDATE SET owner_id = EXCLUDED.owner_id,"
             " offered_at = EXCLUDED.offered_at, accept_by = EXCLUDED.accept_by RETURNING id",

@@ -105,7 +105,7 @@ def test_update_fields_writes_what_save_would(lead, rep):
     at = timezone.now()
     for instance in (lead, twin):
         instance.owner, instance.stage, instance.assigned_at = rep, "assigned", at
-        instance.routing_trace = {"outcome": "assigned", "chosen": {"id": rep.pk, "name": "Émile \"E\""}}
+        instance.routing_trace = {"outcome": "assigned", "chosen": {"id": rep.pk, "name": 'Émile "E"'}}
     assert update_fields(lead, ["owner", "stage", "assigned_at", "routing_trace", "updated_at"]) == 1
     twin.save(update_fields=["owner", "stage", "assigned_at", "routing_trace", "updated_at"])
     assert Lead.objects.get(pk=lead.pk).updated_at > before  # auto_now, as save() sets it
