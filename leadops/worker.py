@@ -13,11 +13,20 @@ and the queue whose oldest job is nearest its target - or furthest past it - goe
 waited less than 0.4 s, and under a steady overload every queue falls behind its target by about as much,
 instead of one queue starving while another keeps its target. Strict priority let the
 acknowledgments of a 50 leads/s stream wait 6 s behind the routing. The heads' ages are
-read in one Redis round trip after each dequeue."""
+read in one Redis round trip after each dequeue.
+
+RQ's own bookkeeping around a job cost about as many Redis round trips as the job's work:
+a heartbeat (HSET and EXPIRE, two round trips) three times per job, the worker's state
+written twice per job though it did not change, and the suspension flag read before every
+job. This worker sends a heartbeat outside a job's pipeline at most every HEARTBEAT_EVERY
+seconds (RQ lets a worker's key live 480 s), writes its state only when it changes, and
+reads the suspension flag at most once a second (`rq suspend` takes effect within a
+second). The pipelined heartbeats around each job (job, execution) are RQ's, unchanged."""
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 import redis
@@ -34,6 +43,8 @@ log = logging.getLogger(__name__)
 # leaves the routing (its 0.2 s) and the sending their time.
 TARGETS = {ROUTING: 0.2, DEFAULT: 0.6, INTEGRATIONS: 5.0}
 OTHER_TARGET = 1.0  # any other queue
+HEARTBEAT_EVERY = 5.0  # seconds between the worker's own heartbeats (its key lives 480 s)
+SUSPENSION_CHECK_EVERY = 1.0  # seconds
 # For each queue key: its oldest job's enqueued_at, "" when the queue is empty.
 _HEADS = """
 local heads = {}
@@ -49,6 +60,31 @@ class LeadOpsWorker(SimpleWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._heads = self.connection.register_script(_HEADS)
+        self._beat_at = self._suspension_checked_at = float("-inf")
+        self._state_written = None
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        """RQ's heartbeat, at most every HEARTBEAT_EVERY seconds when it costs round trips
+        of its own; inside a pipeline (with the job's) always, and any other timeout too."""
+        if pipeline is None and timeout is None and time.monotonic() - self._beat_at < HEARTBEAT_EVERY:
+            return
+        super().heartbeat(timeout, pipeline)
+        if pipeline is None:
+            self._beat_at = time.monotonic()
+
+    def set_state(self, state, pipeline=None):
+        """RQ's, skipped when the state written last is this one."""
+        if pipeline is None and state == self._state_written:
+            self._state = state
+            return
+        super().set_state(state, pipeline)
+        self._state_written = state
+
+    def check_for_suspension(self, burst):
+        if time.monotonic() - self._suspension_checked_at < SUSPENSION_CHECK_EVERY:
+            return
+        super().check_for_suspension(burst)
+        self._suspension_checked_at = time.monotonic()
 
     def execute_job(self, job, queue):
         close_old_connections()

@@ -45,3 +45,53 @@ def test_work_just_short_of_its_target_waits_for_the_leads(real_redis):
     short = timedelta(seconds=TARGETS[queues.DEFAULT] - 0.3)
     order = run_in_order(real_redis, default_waited=short)
     assert order == ["lead-0", "lead-1", "lead-2", "other-work"]
+
+
+def worker_record() -> dict:
+    """A job that reads its worker's record as `rq info` and the dashboards do."""
+    from rq import get_current_job
+    from rq.worker import Worker
+
+    job = get_current_job()
+    stored = job.connection.hgetall(Worker.redis_worker_namespace_prefix + job.worker_name)
+    return {key.decode(): value.decode() for key, value in stored.items()}
+
+
+def test_the_bookkeeping_rq_shows_stays_true_with_fewer_round_trips(real_redis):
+    """Heartbeats, state and suspension: the worker's key still carries its heartbeat and
+    state after a burst of jobs, and `rq suspend` stops it at the next check - while a job
+    costs fewer Redis commands than under RQ's SimpleWorker."""
+    from redis.connection import AbstractConnection
+    from rq.suspension import suspend
+    from rq.worker import SimpleWorker
+
+    default = queues.get_queue(queues.DEFAULT)
+    sent = [0]
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        sent[0] += 1
+        return send(self, command, check_health)
+
+    costs = {}
+    for worker_class in (SimpleWorker, LeadOpsWorker):
+        for n in range(20):
+            default.enqueue("time.sleep", 0, job_id=f"{worker_class.__name__}-{n}")
+        worker = worker_class([default], connection=default.connection)
+        sent[0] = 0
+        AbstractConnection.send_packed_command = counted
+        try:
+            worker.work(burst=True, with_scheduler=False)
+        finally:
+            AbstractConnection.send_packed_command = send
+        costs[worker_class] = sent[0] / 20
+        assert default.finished_job_registry.count >= 20
+    assert costs[LeadOpsWorker] < costs[SimpleWorker] - 3, costs
+    seen = default.enqueue("tests.test_worker_queues.worker_record", job_id="what-rq-shows")
+    LeadOpsWorker([default], connection=default.connection).work(burst=True, with_scheduler=False)
+    record = Job.fetch(seen.id, connection=real_redis).return_value()
+    assert record["state"] == "busy" and record["last_heartbeat"], record
+    suspend(default.connection)
+    default.enqueue("time.sleep", 0, job_id="while-suspended")
+    LeadOpsWorker([default], connection=default.connection).work(burst=True, with_scheduler=False)
+    assert default.count == 1  # a suspended burst worker takes nothing
