@@ -40,6 +40,7 @@ class _Compiled:
     slots: list[tuple[int, Callable]]  # where each parameter value goes in `params`, and how it is adapted
     compiler: object
     name: str = ""  # of its prepared statement (leadops/prepared.py)
+    constants: frozenset = frozenset()  # positions of the parameters no run changes
     converters: dict | None = None  # the compiler's, worked out once (Django asks every field each time)
     plan: tuple | None = None  # for instances: model, its columns' names and slice, related populators
 
@@ -96,7 +97,8 @@ class CompiledQuery:
             if len(found) != 1:
                 raise ValueError(f"{self.build!r}: each parameter must reach the SQL once, as it is")
             slots.append(found[0])
-        return _Compiled(sql, params, slots, compiler, prepared.statement_name(sql))
+        constants = frozenset(range(len(params))) - {slot for slot, _ in slots}
+        return _Compiled(sql, params, slots, compiler, prepared.statement_name(sql), constants)
 
     def _run(self, values: tuple, using: str) -> tuple[_Compiled, list]:
         connection = connections[using]
@@ -109,7 +111,7 @@ class CompiledQuery:
         for (slot, adapt), value in zip(compiled.slots, _flat(values), strict=True):
             params[slot] = adapt(value)
         with connection.cursor() as cursor:
-            prepared.execute(cursor, compiled.sql, params, compiled.name)
+            prepared.execute(cursor, compiled.sql, params, compiled.name, compiled.constants)
             return compiled, cursor.fetchall()
 
     def all(self, *values, using: str = "default") -> list[Model]:

@@ -57,3 +57,22 @@ def test_a_session_that_lost_its_statements_prepares_them_again(lead_source):
     with connection.cursor() as cursor:  # outside one: prepared again and run at once
         prepared.execute(cursor, sql, [lead_source.pk, 3, 3])
         assert cursor.fetchall() == [(lead_source.name,)]
+
+
+@on_postgresql
+def test_a_compiled_querys_constants_are_literals_in_its_prepared_statement(lead_source):
+    """A partial index's condition (status = 'scheduled') must be visible to the plan: the
+    queryset's constants go into the PREPARE as literals, the lead ids stay parameters."""
+    from leadops.compiled import CompiledQuery
+    from leads.models import LeadSource
+
+    query = CompiledQuery(lambda pk: LeadSource.objects.filter(pk=pk, name__startswith="Web").values_list("name"))
+    LeadSource.objects.filter(pk=lead_source.pk).update(name="Website form")
+    assert query.rows(lead_source.pk) == [("Website form",)]
+    LeadSource.objects.filter(pk=lead_source.pk).update(name="Partner list")
+    assert query.rows(lead_source.pk) == []
+    [compiled] = query._compiled.values()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [compiled.name])
+        [(statement,)] = cursor.fetchall()
+    assert "'Web%'" in statement and "$1" in statement and "$2" not in statement
