@@ -390,7 +390,7 @@ def dump_jobs(path: str, t0: float) -> None:
 
 def waiting_steps() -> int:
     """Steps not yet run (autocommit: each count sees the latest commits)."""
-    from cadences.dispatch import due_steps
+    from cadences.reads import due_steps
 
     return due_steps(dt.datetime.max.replace(tzinfo=dt.UTC)).count()
 
