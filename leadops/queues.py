@@ -11,13 +11,14 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
 from django.db import transaction
 from rq import Queue
 from rq.job import Job
+from rq.utils import utcparse
 
 log = logging.getLogger(__name__)
 _state: dict = {}
@@ -84,6 +85,13 @@ def enqueue_now(
 
 
 PENDING_STATES = {"queued", "scheduled", "started", "deferred"}
+# A job whose worker was killed keeps the state it had: "started" while it ran, "queued" when
+# the worker had just taken it off the queue. RQ fails such jobs at its next maintenance (every
+# 10 minutes, and only between jobs). So a job counts as pending for so long only: queued for
+# QUEUED_FOR_AT_MOST seconds (far past any target; the work is idempotent if it was a real
+# backlog), started for its timeout (RQ stops a job at its timeout) and a few seconds.
+QUEUED_FOR_AT_MOST = 90
+STARTED_GRACE = 5
 
 
 def is_pending(*job_ids: str) -> bool:
@@ -92,10 +100,23 @@ def is_pending(*job_ids: str) -> bool:
         connection = redis_connection()
         pipe = connection.pipeline(transaction=False)
         for job_id in job_ids:
-            pipe.hget(f"rq:job:{job_id}", "status")
-        return any(status and status.decode() in PENDING_STATES for status in pipe.execute())
+            pipe.hmget(f"rq:job:{job_id}", "status", "enqueued_at", "started_at", "timeout")
+        return any(_alive(*fields) for fields in pipe.execute())
     except redis.RedisError:
         return False
+
+
+def _alive(status: bytes | None, enqueued_at: bytes | None, started_at: bytes | None, timeout: bytes | None) -> bool:
+    state = status.decode() if status else ""
+    if state not in PENDING_STATES:
+        return False
+    now = datetime.now(UTC)
+    if state == "started" and started_at:
+        limit = (int(timeout) if timeout and timeout.isdigit() else 180) + STARTED_GRACE
+        return (now - utcparse(started_at.decode()).replace(tzinfo=UTC)).total_seconds() < limit
+    if state in ("queued", "deferred") and enqueued_at:
+        return (now - utcparse(enqueued_at.decode()).replace(tzinfo=UTC)).total_seconds() < QUEUED_FOR_AT_MOST
+    return True
 
 
 def sweep_enqueue(func: Callable, *args, job_id: str, also_pending: tuple[str, ...] = (), queue: str = DEFAULT) -> bool:

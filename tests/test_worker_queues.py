@@ -95,3 +95,26 @@ def test_the_bookkeeping_rq_shows_stays_true_with_fewer_round_trips(real_redis):
     default.enqueue("time.sleep", 0, job_id="while-suspended")
     LeadOpsWorker([default], connection=default.connection).work(burst=True, with_scheduler=False)
     assert default.count == 1  # a suspended burst worker takes nothing
+
+
+def test_a_job_left_by_a_killed_worker_stops_counting_as_pending(real_redis):
+    """The sweeper re-enqueues work whose job is no longer pending (leadops.queues.is_pending).
+    A worker killed mid-job leaves its job "started", or "queued" if it had just taken it off
+    the queue: such a job counts as pending for its timeout and a few seconds, or
+    QUEUED_FOR_AT_MOST seconds, not until RQ's own maintenance gets round to it."""
+    now = datetime.now(UTC)
+
+    def job(job_id: str, status: str, **times: timedelta) -> str:
+        fields = {"status": status, "timeout": "60"}
+        fields.update({name: utcformat(now - ago) for name, ago in times.items()})
+        real_redis.hset(Job.key_for(job_id), mapping=fields)
+        return job_id
+
+    assert queues.is_pending(job("running", "started", started_at=timedelta(seconds=20)))
+    assert not queues.is_pending(job("killed", "started", started_at=timedelta(seconds=60 + queues.STARTED_GRACE + 1)))
+    assert queues.is_pending(job("waiting", "queued", enqueued_at=timedelta(seconds=5)))
+    assert not queues.is_pending(job("popped", "queued", enqueued_at=timedelta(seconds=queues.QUEUED_FOR_AT_MOST + 1)))
+    assert queues.is_pending(job("later", "scheduled", enqueued_at=timedelta(hours=1)))
+    assert not queues.is_pending(job("done", "finished", started_at=timedelta(seconds=1)))
+    assert not queues.is_pending("never-was")
+    assert queues.is_pending("killed", "running")  # any of them
