@@ -100,7 +100,6 @@ def _table(model: type[Model], using: str) -> _Table:
             rows = f"json_populate_recordset(NULL::{quote(model._meta.db_table)}, %s)"
             table.by_json = f"{table.prefix}SELECT {columns} FROM {rows}{table.returning}"  # noqa: S608 - names
             table.columns = [field.column for field in fields]
-            table.adapters = [_as_is] * len(fields)  # JSON carries the Python values (_json_value)
     return table
 
 
